@@ -1,0 +1,128 @@
+"""The Discord client: owns the services, loads the cogs, syncs commands, maps errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.channel_sender import ChannelSender
+from bot.clock import Clock, utcnow
+from bot.config import Config
+from bot.domain.errors import UserError
+from bot.scheduling.dispatcher import Dispatcher
+from bot.services.delivery import DeliveryPolicy, DeliveryService
+from bot.services.releases import ReleaseService
+from bot.services.settings import SettingsService
+from bot.storage import settings as settings_store
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+COGS = ("cogs.releases", "cogs.countdown", "cogs.settings", "cogs.help")
+UNEXPECTED_ERROR_REPLY = (
+    "Something went wrong on Airdate's side and nothing was changed. Please try again; "
+    "if it keeps happening, tell the server's moderators."
+)
+
+
+class AirdateBot(commands.Bot):
+    def __init__(
+        self,
+        config: Config,
+        database: Database,
+        *,
+        clock: Clock = utcnow,
+        policy: DeliveryPolicy | None = None,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            # Nothing the bot posts pings anyone unless a message opts that role in.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.config = config
+        self.database = database
+        self.clock = clock
+        self.delivery = DeliveryService(database, ChannelSender(self), policy or DeliveryPolicy())
+        self.dispatcher = Dispatcher(
+            self.delivery, clock, claim_limit=(policy or DeliveryPolicy()).claim_limit
+        )
+        self.releases = ReleaseService(
+            database, clock, self.dispatcher.wake, config.notice_debounce
+        )
+        self.guild_settings = SettingsService(database, clock, self.dispatcher.wake)
+        self.unexpected_errors: list[BaseException] = []
+        self.tree.error(self.on_app_command_error)
+
+    async def setup_hook(self) -> None:
+        for name in COGS:
+            await self.load_extension(name)
+        await self.sync_commands()
+        self.dispatcher.start()
+
+    async def close(self) -> None:
+        await self.dispatcher.stop()
+        await super().close()
+
+    async def sync_commands(self) -> None:
+        """Sync to the dev guild, or globally only when the command set changed."""
+        guild = (
+            None if self.config.dev_guild_id is None else discord.Object(self.config.dev_guild_id)
+        )
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = "commands:global" if guild is None else f"commands:guild:{guild.id}"
+        async with self.database.snapshot() as tx:
+            synced = await settings_store.meta_value(tx, key)
+        if synced == digest:
+            log.info("slash commands unchanged since the last sync; not syncing")
+            return
+        await self.tree.sync(guild=guild)
+        async with self.database.transaction() as tx:
+            await settings_store.set_meta_value(tx, key, digest)
+        log.info("synced %d slash commands (%s)", len(payload), key)
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Turn what users can fix into an ephemeral hint; log everything else."""
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(cause, UserError):
+            reply = cause.message
+        elif isinstance(cause, app_commands.MissingPermissions):
+            reply = "Only members with the **Manage Server** permission can do that."
+        elif isinstance(cause, app_commands.NoPrivateMessage):
+            reply = "Airdate's commands work inside a server, not in direct messages."
+        elif isinstance(cause, app_commands.TransformerError):
+            reply = "That option's value doesn't fit. Pick one from the list Discord offers."
+        else:
+            self.unexpected_errors.append(cause)
+            log.error(
+                "command %r failed",
+                interaction.command and interaction.command.qualified_name,
+                exc_info=cause,
+            )
+            reply = UNEXPECTED_ERROR_REPLY
+        await send_ephemeral(interaction, reply)
+
+
+async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """Answer ephemerally whether or not the interaction was already answered."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)

@@ -1,0 +1,106 @@
+"""Settings read once from the environment at start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+class ConfigError(Exception):
+    """A setting that is missing or malformed; the message names it and the fix."""
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    token: Secret | None = field(repr=False)
+    database_path: Path = Path("data/airdate.db")
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    api_base: str | None = None
+    gateway_url: str | None = None
+    notice_debounce: timedelta = timedelta(seconds=60)
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    """Return a variable's value; an empty one counts as unset."""
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    value = _get(env, name)
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise ConfigError(
+            f"{name} must be a {' or '.join(schemes)} URL such as "
+            f"{schemes[0]}://127.0.0.1:8080/..., not {value!r}; fix it in .env or leave it empty."
+        )
+    return value.rstrip("/")
+
+
+def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config:
+    """Build the configuration from environment variables, or raise ConfigError."""
+    token = _get(env, "DISCORD_TOKEN")
+    if token is None and require_token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot's token "
+            "from the Discord developer portal (Bot → Reset Token)."
+        )
+    if token is not None and (any(c.isspace() for c in token) or len(token) < 20):
+        raise ConfigError(
+            "DISCORD_TOKEN does not look like a bot token: paste the whole token from the "
+            "developer portal (Bot → Reset Token), with no spaces or quotes."
+        )
+    dev_guild = _get(env, "DEV_GUILD_ID")
+    if dev_guild is not None and not (dev_guild.isdigit() and 15 <= len(dev_guild) <= 20):
+        raise ConfigError(
+            "DEV_GUILD_ID must be a server ID (a 17-20 digit number: right-click the server "
+            "with Developer Mode on → Copy Server ID), or empty."
+        )
+    level = (_get(env, "LOG_LEVEL") or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(
+            f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not {level!r}."
+        )
+    debounce = _get(env, "NOTICE_DEBOUNCE_SECONDS") or "60"
+    if not debounce.isdigit() or int(debounce) > 86_400:
+        raise ConfigError(
+            "NOTICE_DEBOUNCE_SECONDS must be a whole number of seconds from 0 to 86400, "
+            f"like 60, not {debounce!r}."
+        )
+    return Config(
+        token=None if token is None else Secret(token),
+        database_path=Path(_get(env, "DATABASE_PATH") or "data/airdate.db"),
+        dev_guild_id=None if dev_guild is None else int(dev_guild),
+        log_level=level,
+        api_base=_url(env, "DISCORD_API_BASE", ("https", "http")),
+        gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("wss", "ws")),
+        notice_debounce=timedelta(seconds=int(debounce)),
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")

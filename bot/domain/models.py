@@ -1,0 +1,131 @@
+"""The values Airdate works with: shows, releases, guild settings and deliveries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Precision(StrEnum):
+    """How precisely a release date is known."""
+
+    EXACT = "exact"
+    DAY = "day"
+    MONTH = "month"
+    SEASON = "season"
+    YEAR = "year"
+    TBA = "tba"
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Only exact moments and whole days get reminders and announcements."""
+        return self in (Precision.EXACT, Precision.DAY)
+
+
+class ReleaseStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    DELAYED = "delayed"
+    RELEASED = "released"
+    CANCELLED = "cancelled"
+
+
+class DeliveryKind(StrEnum):
+    REMINDER = "reminder"
+    ANNOUNCEMENT = "announcement"
+    NOTICE = "notice"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+def require_aware(moment: datetime) -> datetime:
+    """Return `moment`, refusing a naive datetime: every time here is UTC-aware."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: pass an aware UTC datetime")
+    return moment
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseTime:
+    """When a release happens, as precisely as known.
+
+    `at` is the start of the period in `timezone` (midnight of the day, the first of the
+    month, ...) as an aware UTC datetime; it is None only for TBA.
+    """
+
+    at: datetime | None
+    precision: Precision
+    timezone: str
+
+    def __post_init__(self) -> None:
+        if self.at is not None:
+            require_aware(self.at)
+        if (self.at is None) != (self.precision is Precision.TBA):
+            raise ValueError("a release time has a moment unless it is TBA")
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    id: int
+    guild_id: int | None
+    title: str
+    description: str | None = None
+    image_url: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    id: int
+    show: Show
+    label: str | None
+    time: ReleaseTime
+    status: ReleaseStatus
+    revision: int
+
+    @property
+    def display_title(self) -> str:
+        """'Show — Label', or the show's title alone."""
+        if self.label:
+            return f"{self.show.title} — {self.label}"
+        return self.show.title
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    guild_id: int
+    channel_id: int | None = None
+    role_id: int | None = None
+    offsets: tuple[timedelta, ...] = (timedelta(days=7), timedelta(days=1), timedelta(hours=1))
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryKey:
+    """What makes a delivery unique: one message owed to one target."""
+
+    release_id: int
+    kind: DeliveryKind
+    offset_seconds: int
+    revision: int
+    target_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    key: DeliveryKey
+    guild_id: int
+    due_at: datetime
+    status: DeliveryStatus
+    attempts: int = 0
+    lease_until: datetime | None = None
+    message_id: int | None = None
+    late: bool = False
+    old_at: datetime | None = None

@@ -1,0 +1,281 @@
+"""Adding, editing, removing and looking up releases, and scheduling what they owe."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.domain import dates, text, when
+from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.models import (
+    DeliveryKey,
+    DeliveryKind,
+    GuildSettings,
+    Release,
+    ReleaseStatus,
+    ReleaseTime,
+)
+from bot.domain.planning import PlannedDelivery, owed_deliveries
+from bot.storage import deliveries, releases, settings
+from bot.storage.database import Database, Transaction
+
+log = logging.getLogger(__name__)
+
+#: How far back `/upcoming` still lists a `day` release whose midnight has passed.
+TODAY_WINDOW = timedelta(days=1)
+MAX_UPCOMING = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseDraft:
+    """What a moderator typed into `/release add`, unvalidated."""
+
+    title: str
+    when: str
+    label: str | None = None
+    timezone: str | None = None
+    description: str | None = None
+    image: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseChanges:
+    """What a moderator typed into `/release edit`; None leaves a field as it is."""
+
+    when: str | None = None
+    timezone: str | None = None
+    title: str | None = None
+    label: str | None = None
+    description: str | None = None
+    image: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleResult:
+    release: Release
+    settings: GuildSettings
+    reminders_planned: int
+    announcement_planned: bool
+    moved: bool = False
+
+
+class ReleaseService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        wake_dispatcher: Callable[[], None],
+        notice_debounce: timedelta,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._wake = wake_dispatcher
+        self._notice_debounce = notice_debounce
+
+    async def add(self, guild_id: int, draft: ReleaseDraft) -> ScheduleResult:
+        """Validate and store a new release, with every message it owes."""
+        now = self._clock()
+        title = text.clean_title(draft.title)
+        label = text.clean_label(draft.label)
+        description = text.clean_description(draft.description)
+        image = text.clean_url(draft.image, what="image")
+        link = text.clean_url(draft.link, what="link")
+        async with self._database.transaction() as tx:
+            guild = await settings.guild_settings(tx, guild_id)
+            time = _parse_time(draft.when, draft.timezone, guild.timezone, now)
+            show = await releases.find_or_create_show(tx, guild_id, title, now)
+            show = replace(
+                show,
+                description=description or show.description,
+                image_url=image or show.image_url,
+                link=link or show.link,
+            )
+            await releases.update_show(tx, show)
+            release = await releases.insert_release(tx, show, label, time, now)
+            planned = await _plan(tx, release, guild, now)
+        self._wake()
+        log.info("guild %s added release %s", guild_id, release.id)
+        return _result(release, guild, planned)
+
+    async def edit(self, guild_id: int, reference: str, changes: ReleaseChanges) -> ScheduleResult:
+        """Apply changes; a new time is a new revision with a notice to those already told."""
+        now = self._clock()
+        title = None if changes.title is None else text.clean_title(changes.title)
+        label = None if changes.label is None else text.clean_label(changes.label)
+        description = (
+            None if changes.description is None else text.clean_description(changes.description)
+        )
+        image = None if changes.image is None else text.clean_url(changes.image, what="image")
+        link = None if changes.link is None else text.clean_url(changes.link, what="link")
+        if changes.timezone is not None and changes.when is None:
+            raise InvalidInput(
+                "`timezone` only says how to read `when`. Type the new time in `when` too, "
+                "like `2024-07-03 23:00`."
+            )
+        async with self._database.transaction() as tx:
+            guild = await settings.guild_settings(tx, guild_id)
+            release = await _resolve(tx, guild_id, reference, now)
+            show = release.show
+            if title is not None and await releases.title_taken(tx, guild_id, title, show.id):
+                raise InvalidInput(
+                    f"Another show is already called {text.quote(title)}. "
+                    "Pick a different title, or edit that show's releases instead."
+                )
+            show = replace(
+                show,
+                title=title or show.title,
+                description=description or show.description,
+                image_url=image or show.image_url,
+                link=link or show.link,
+            )
+            await releases.update_show(tx, show)
+            updated = replace(
+                release, show=show, label=label if label is not None else release.label
+            )
+            moved = False
+            if changes.when is not None:
+                time = _parse_time(changes.when, changes.timezone, guild.timezone, now)
+                if time != release.time:
+                    updated = _moved(updated, time)
+                    moved = True
+                    await deliveries.skip_pending(tx, release.id, "release moved")
+                    await self._owe_notices(tx, release, updated, guild_id, now)
+            await releases.save_release(tx, updated, now)
+            planned = await _plan(tx, updated, guild, now)
+        self._wake()
+        return replace(_result(updated, guild, planned), moved=moved)
+
+    async def remove(self, guild_id: int, reference: str) -> Release:
+        """Cancel a release silently: it leaves listings and nothing more is posted."""
+        now = self._clock()
+        async with self._database.transaction() as tx:
+            release = await _resolve(tx, guild_id, reference, now)
+            await releases.set_status(tx, release.id, ReleaseStatus.CANCELLED)
+            await deliveries.skip_pending(tx, release.id, "release removed")
+        self._wake()
+        return replace(release, status=ReleaseStatus.CANCELLED)
+
+    async def get(self, guild_id: int, reference: str) -> Release:
+        async with self._database.snapshot() as tx:
+            return await _resolve(tx, guild_id, reference, self._clock())
+
+    async def suggest(self, guild_id: int, typed: str) -> list[Release]:
+        """Return up to 25 releases whose title contains what the user typed so far."""
+        async with self._database.snapshot() as tx:
+            return await releases.search_releases(tx, guild_id, typed.strip()[:100], self._clock())
+
+    async def upcoming(self, guild_id: int, within: timedelta) -> list[Release]:
+        now = self._clock()
+        async with self._database.snapshot() as tx:
+            found = await releases.upcoming_releases(
+                tx, guild_id, now - TODAY_WINDOW, now + within, MAX_UPCOMING
+            )
+        return [release for release in found if _still_ahead(release, now)]
+
+    async def _owe_notices(
+        self, tx: Transaction, before: Release, after: Release, guild_id: int, now: datetime
+    ) -> None:
+        """Owe each target already told about the release one (debounced) notice."""
+        for target_id in await deliveries.targets_told(tx, before.id):
+            pending = await deliveries.pending_notice(
+                tx, before.id, target_id, before.time.timezone
+            )
+            told = pending.old_time if pending is not None else before.time
+            if pending is not None:
+                await deliveries.mark_skipped(
+                    tx, [pending.delivery_id], "superseded by a later edit"
+                )
+            if not dates.moved_enough(told, after.time):
+                continue
+            key = DeliveryKey(after.id, DeliveryKind.NOTICE, 0, after.revision, target_id)
+            await deliveries.insert_notice(
+                tx,
+                guild_id=guild_id,
+                key=key,
+                due_at=now + self._notice_debounce,
+                old_time=told,
+                now=now,
+            )
+
+
+def _parse_time(typed: str, zone: str | None, default_zone: str, now: datetime) -> ReleaseTime:
+    zone_name = None if zone is None else when.validate_zone(zone)
+    time = when.parse_when(typed, zone=zone_name, default_zone=default_zone, now=now)
+    if time.at is not None and time.precision.is_scheduled and not _period_ahead(time, now):
+        raise InvalidInput(
+            f"{text.quote(typed)} is in the past. Type a time still ahead, like `in 2h` "
+            "or a date to come."
+        )
+    return time
+
+
+def _period_ahead(time: ReleaseTime, now: datetime) -> bool:
+    """A day counts until it is over; an exact moment until it passes."""
+    assert time.at is not None
+    if time.precision.value == "day":
+        return time.at + timedelta(days=1) > now
+    return time.at > now
+
+
+def _still_ahead(release: Release, now: datetime) -> bool:
+    return release.time.at is not None and _period_ahead(release.time, now)
+
+
+def _moved(release: Release, time: ReleaseTime) -> Release:
+    later = release.time.at is not None and time.at is not None and time.at > release.time.at
+    status = ReleaseStatus.DELAYED if later else ReleaseStatus.SCHEDULED
+    return replace(release, time=time, revision=release.revision + 1, status=status)
+
+
+async def _plan(
+    tx: Transaction, release: Release, guild: GuildSettings, now: datetime
+) -> list[PlannedDelivery]:
+    if guild.channel_id is None:
+        return []
+    planned = owed_deliveries(
+        release_id=release.id,
+        time=release.time,
+        revision=release.revision,
+        target_id=guild.channel_id,
+        offsets=guild.offsets,
+        now=now,
+    )
+    await deliveries.insert_planned(tx, guild.guild_id, planned, now)
+    return planned
+
+
+def _result(
+    release: Release, guild: GuildSettings, planned: list[PlannedDelivery]
+) -> ScheduleResult:
+    return ScheduleResult(
+        release=release,
+        settings=guild,
+        reminders_planned=sum(1 for p in planned if p.key.kind is DeliveryKind.REMINDER),
+        announcement_planned=any(p.key.kind is DeliveryKind.ANNOUNCEMENT for p in planned),
+    )
+
+
+async def _resolve(tx: Transaction, guild_id: int, reference: str, now: datetime) -> Release:
+    """Find the release an option names: an autocompleted id, or an exact unique title."""
+    typed = reference.strip()
+    if typed.isdigit() and len(typed) < 19:
+        found = await releases.guild_release(tx, guild_id, int(typed))
+        if found is not None:
+            return found
+    matches = await releases.releases_titled(tx, guild_id, typed) if typed else []
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise NotFound(
+            f"{len(matches)} releases match {text.quote(typed)}. "
+            "Pick one from the list that appears as you type."
+        )
+    raise NotFound(
+        f"No release here matches {text.quote(typed)}. Pick one from the list that appears "
+        "as you type, or add it with `/release add`."
+    )

@@ -1,0 +1,129 @@
+"""The one SQLite connection: pragmas, migrations and serialised transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any]
+
+
+def _migrations() -> list[tuple[int, str]]:
+    """Return the numbered migration scripts shipped with the package, in order."""
+    folder = resources.files("bot.storage").joinpath("migrations")
+    scripts = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number = int(entry.name.split("_", 1)[0])
+            scripts.append((number, entry.read_text(encoding="utf-8")))
+    return sorted(scripts)
+
+
+class Database:
+    """One aiosqlite connection shared by the whole bot.
+
+    Coroutines sharing a connection share its transaction, so every unit of work, reads
+    included, runs under one lock with explicit BEGIN/COMMIT.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, busy_timeout_ms: int = 5000) -> Database:
+        """Open (creating if needed) the database at `path` and migrate it."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        await connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        database = cls(connection)
+        await database.migrate()
+        return database
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._connection.close()
+
+    async def migrate(self) -> int:
+        """Apply migrations newer than `PRAGMA user_version`; return the version reached."""
+        async with self._lock:
+            cursor = await self._connection.execute("PRAGMA user_version")
+            row = await cursor.fetchone()
+            version = int(row[0]) if row else 0
+            for number, script in _migrations():
+                if number <= version:
+                    continue
+                log.info("applying migration %04d", number)
+                await self._connection.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+                version = number
+            return version
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Run a unit of work atomically: committed on success, rolled back on error."""
+        async with self._unit_of_work("BEGIN IMMEDIATE") as tx:
+            yield tx
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Transaction]:
+        """Read a consistent view without taking SQLite's write lock."""
+        async with self._unit_of_work("BEGIN DEFERRED") as tx:
+            yield tx
+
+    @asynccontextmanager
+    async def _unit_of_work(self, begin: str) -> AsyncIterator[Transaction]:
+        async with self._lock:
+            await self._connection.execute(begin)
+            try:
+                yield Transaction(self._connection)
+            except BaseException:
+                await self._connection.execute("ROLLBACK")
+                raise
+            await self._connection.execute("COMMIT")
+
+
+class Transaction:
+    """The statements of one transaction; handed out only by `Database.transaction`."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        cursor = await self._connection.execute(sql, params)
+        return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT; return the new row's id."""
+        cursor = await self._connection.execute(sql, params)
+        rowid = cursor.lastrowid
+        if rowid is None:
+            raise RuntimeError("INSERT produced no row id")
+        return rowid
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._connection.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        cursor = await self._connection.execute(sql, params)
+        return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        cursor = await self._connection.execute(sql, params)
+        return await cursor.fetchone()

@@ -1,0 +1,236 @@
+"""Shows and releases: the catalog a guild sees."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.models import Precision, Release, ReleaseStatus, ReleaseTime, Show
+from bot.storage.convert import maybe_datetime, maybe_epoch, to_epoch
+from bot.storage.database import Transaction
+
+_RELEASE_COLUMNS = """
+    r.id, r.label, r.starts_at, r.precision, r.timezone, r.status, r.revision,
+    s.id AS show_id, s.guild_id AS show_guild_id, s.title, s.description, s.image_url, s.link
+"""
+
+
+def _release(row: aiosqlite.Row) -> Release:
+    show = Show(
+        id=row["show_id"],
+        guild_id=row["show_guild_id"],
+        title=row["title"],
+        description=row["description"],
+        image_url=row["image_url"],
+        link=row["link"],
+    )
+    time = ReleaseTime(
+        at=maybe_datetime(row["starts_at"]),
+        precision=Precision(row["precision"]),
+        timezone=row["timezone"],
+    )
+    return Release(
+        id=row["id"],
+        show=show,
+        label=row["label"],
+        time=time,
+        status=ReleaseStatus(row["status"]),
+        revision=row["revision"],
+    )
+
+
+def title_key(title: str) -> str:
+    """Return the form of a title used to match it regardless of case and spacing."""
+    return " ".join(title.casefold().split())
+
+
+async def find_or_create_show(tx: Transaction, guild_id: int, title: str, now: datetime) -> Show:
+    """Return the guild's show with this title, creating it if it is new."""
+    row = await tx.fetchone(
+        """
+        SELECT id, guild_id, title, description, image_url, link
+        FROM shows WHERE guild_id = ? AND title_key = ?
+        """,
+        (guild_id, title_key(title)),
+    )
+    if row is None:
+        show_id = await tx.insert(
+            "INSERT INTO shows (guild_id, title, title_key, created_at) VALUES (?, ?, ?, ?)",
+            (guild_id, title, title_key(title), to_epoch(now)),
+        )
+        return Show(id=show_id, guild_id=guild_id, title=title)
+    return Show(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        title=row["title"],
+        description=row["description"],
+        image_url=row["image_url"],
+        link=row["link"],
+    )
+
+
+async def update_show(tx: Transaction, show: Show) -> None:
+    """Store the show's title, description, image and link."""
+    await tx.execute(
+        """
+        UPDATE shows SET title = ?, title_key = ?, description = ?, image_url = ?, link = ?
+        WHERE id = ?
+        """,
+        (show.title, title_key(show.title), show.description, show.image_url, show.link, show.id),
+    )
+
+
+async def title_taken(tx: Transaction, guild_id: int, title: str, except_show_id: int) -> bool:
+    row = await tx.fetchone(
+        "SELECT 1 FROM shows WHERE guild_id = ? AND title_key = ? AND id != ?",
+        (guild_id, title_key(title), except_show_id),
+    )
+    return row is not None
+
+
+async def insert_release(
+    tx: Transaction, show: Show, label: str | None, time: ReleaseTime, now: datetime
+) -> Release:
+    if show.guild_id is None:
+        raise ValueError("a guild can only add releases to its own shows")
+    release_id = await tx.insert(
+        """
+        INSERT INTO releases
+            (show_id, guild_id, label, starts_at, precision, timezone, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (
+            show.id,
+            show.guild_id,
+            label,
+            maybe_epoch(time.at),
+            time.precision.value,
+            time.timezone,
+            to_epoch(now),
+            to_epoch(now),
+        ),
+    )
+    return Release(release_id, show, label, time, ReleaseStatus.SCHEDULED, revision=1)
+
+
+async def save_release(tx: Transaction, release: Release, now: datetime) -> None:
+    """Store the release's label, time, status and revision."""
+    await tx.execute(
+        """
+        UPDATE releases
+        SET label = ?, starts_at = ?, precision = ?, timezone = ?, status = ?, revision = ?,
+            updated_at = ?
+        WHERE id = ?
+        """,
+        (
+            release.label,
+            maybe_epoch(release.time.at),
+            release.time.precision.value,
+            release.time.timezone,
+            release.status.value,
+            release.revision,
+            to_epoch(now),
+            release.id,
+        ),
+    )
+
+
+async def set_status(tx: Transaction, release_id: int, status: ReleaseStatus) -> None:
+    await tx.execute("UPDATE releases SET status = ? WHERE id = ?", (status.value, release_id))
+
+
+async def guild_release(tx: Transaction, guild_id: int, release_id: int) -> Release | None:
+    """Return a live (not cancelled) release the guild owns, or None."""
+    row = await tx.fetchone(
+        f"""
+        SELECT {_RELEASE_COLUMNS}
+        FROM releases r JOIN shows s ON s.id = r.show_id
+        WHERE r.id = ? AND r.guild_id = ? AND r.status != 'cancelled'
+        """,
+        (release_id, guild_id),
+    )
+    return None if row is None else _release(row)
+
+
+async def release_by_id(tx: Transaction, release_id: int) -> Release | None:
+    row = await tx.fetchone(
+        f"""
+        SELECT {_RELEASE_COLUMNS}
+        FROM releases r JOIN shows s ON s.id = r.show_id
+        WHERE r.id = ?
+        """,
+        (release_id,),
+    )
+    return None if row is None else _release(row)
+
+
+async def releases_titled(tx: Transaction, guild_id: int, typed: str) -> list[Release]:
+    """Return the guild's live releases whose 'Show — Label' or show title is `typed`."""
+    rows = await tx.fetchall(
+        f"""
+        SELECT {_RELEASE_COLUMNS}
+        FROM releases r JOIN shows s ON s.id = r.show_id
+        WHERE r.guild_id = ? AND r.status != 'cancelled' AND s.title_key = ?
+        LIMIT 50
+        """,
+        (guild_id, title_key(typed.split(" — ", 1)[0])),
+    )
+    wanted = title_key(typed)
+    releases = [_release(row) for row in rows]
+    exact = [r for r in releases if title_key(r.display_title) == wanted]
+    return exact or [r for r in releases if title_key(r.show.title) == wanted]
+
+
+async def search_releases(
+    tx: Transaction, guild_id: int, typed: str, now: datetime, limit: int = 25
+) -> list[Release]:
+    """Return the guild's live releases whose title contains `typed`, soonest upcoming first."""
+    pattern = (
+        "%" + typed.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    )
+    rows = await tx.fetchall(
+        f"""
+        SELECT {_RELEASE_COLUMNS}
+        FROM releases r JOIN shows s ON s.id = r.show_id
+        WHERE r.guild_id = ? AND r.status != 'cancelled'
+          AND (s.title_key LIKE ? ESCAPE '\\' OR lower(coalesce(r.label, '')) LIKE ? ESCAPE '\\')
+        ORDER BY (r.starts_at IS NULL), (r.starts_at < ?), r.starts_at, r.id
+        LIMIT ?
+        """,
+        (guild_id, pattern, pattern, to_epoch(now), limit),
+    )
+    return [_release(row) for row in rows]
+
+
+async def upcoming_releases(
+    tx: Transaction, guild_id: int, start: datetime, end: datetime, limit: int
+) -> list[Release]:
+    """Return the guild's live dated releases starting in [start, end], soonest first."""
+    rows = await tx.fetchall(
+        f"""
+        SELECT {_RELEASE_COLUMNS}
+        FROM releases r JOIN shows s ON s.id = r.show_id
+        WHERE r.guild_id = ? AND r.status IN ('scheduled', 'delayed')
+          AND r.starts_at BETWEEN ? AND ?
+        ORDER BY r.starts_at, r.id
+        LIMIT ?
+        """,
+        (guild_id, to_epoch(start), to_epoch(end), limit),
+    )
+    return [_release(row) for row in rows]
+
+
+async def scheduled_releases(tx: Transaction, guild_id: int, now: datetime) -> list[Release]:
+    """Return the guild's releases that still have reminders or an announcement ahead."""
+    rows = await tx.fetchall(
+        f"""
+        SELECT {_RELEASE_COLUMNS}
+        FROM releases r JOIN shows s ON s.id = r.show_id
+        WHERE r.guild_id = ? AND r.status IN ('scheduled', 'delayed')
+          AND r.precision IN ('exact', 'day') AND r.starts_at > ?
+        ORDER BY r.starts_at
+        """,
+        (guild_id, to_epoch(now)),
+    )
+    return [_release(row) for row in rows]

@@ -1,0 +1,68 @@
+"""Per-guild settings and small key/value state."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.domain.models import GuildSettings
+from bot.storage.convert import to_epoch
+from bot.storage.database import Transaction
+
+
+def _offsets_text(offsets: tuple[timedelta, ...]) -> str:
+    return " ".join(str(int(offset.total_seconds())) for offset in offsets)
+
+
+def _offsets(text: str) -> tuple[timedelta, ...]:
+    return tuple(timedelta(seconds=int(part)) for part in text.split())
+
+
+async def guild_settings(tx: Transaction, guild_id: int) -> GuildSettings:
+    """Return the guild's settings, or the defaults if it never changed any."""
+    row = await tx.fetchone(
+        "SELECT channel_id, role_id, offsets, timezone FROM guild_settings WHERE guild_id = ?",
+        (guild_id,),
+    )
+    if row is None:
+        return GuildSettings(guild_id=guild_id)
+    return GuildSettings(
+        guild_id=guild_id,
+        channel_id=row["channel_id"],
+        role_id=row["role_id"],
+        offsets=_offsets(row["offsets"]),
+        timezone=row["timezone"],
+    )
+
+
+async def save_guild_settings(tx: Transaction, settings: GuildSettings, now: datetime) -> None:
+    await tx.execute(
+        """
+        INSERT INTO guild_settings (guild_id, channel_id, role_id, offsets, timezone, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (guild_id) DO UPDATE SET
+            channel_id = excluded.channel_id, role_id = excluded.role_id,
+            offsets = excluded.offsets, timezone = excluded.timezone,
+            updated_at = excluded.updated_at
+        """,
+        (
+            settings.guild_id,
+            settings.channel_id,
+            settings.role_id,
+            _offsets_text(settings.offsets),
+            settings.timezone,
+            to_epoch(now),
+        ),
+    )
+
+
+async def meta_value(tx: Transaction, key: str) -> str | None:
+    row = await tx.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+    return None if row is None else str(row["value"])
+
+
+async def set_meta_value(tx: Transaction, key: str, value: str) -> None:
+    await tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

@@ -1,0 +1,237 @@
+"""Pure builders for everything the bot posts: content lines, embeds, and their limits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import discord
+
+from bot.domain import dates, durations
+from bot.domain.models import (
+    DeliveryKind,
+    GuildSettings,
+    Precision,
+    Release,
+    ReleaseStatus,
+    ReleaseTime,
+    Show,
+)
+from bot.domain.notifications import Notification
+from bot.domain.text import truncate
+
+CONTENT_LIMIT = 2000
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+FIELD_VALUE_LIMIT = 1024
+EMBEDS_TOTAL_LIMIT = 6000
+#: Room kept in an embed's description for the text the bot adds to the synopsis.
+SYNOPSIS_LIMIT = 1500
+
+ANNOUNCEMENT_COLOUR = discord.Colour(0x5865F2)
+REMINDER_COLOUR = discord.Colour(0xFEE75C)
+NOTICE_COLOUR = discord.Colour(0xED4245)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    content: str
+    embeds: list[discord.Embed]
+    allowed_mentions: discord.AllowedMentions
+
+
+def safe_inline(text: str) -> str:
+    """Make user text inert in message content: no pings, no stray markdown."""
+    return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+
+
+def _when_line(time: ReleaseTime) -> str:
+    relative = dates.display_relative(time)
+    absolute = dates.display_when(time)
+    return absolute if relative is None else f"{absolute} ({relative})"
+
+
+def release_embed(
+    release: Release, *, colour: discord.Colour = ANNOUNCEMENT_COLOUR
+) -> discord.Embed:
+    """The release card: show and label, synopsis, time, cover and link."""
+    embed = discord.Embed(
+        title=truncate(release.display_title, EMBED_TITLE_LIMIT),
+        description=truncate(release.show.description, SYNOPSIS_LIMIT)
+        if release.show.description
+        else None,
+        colour=colour,
+        url=release.show.link,
+    )
+    embed.add_field(name="When", value=_when_line(release.time), inline=False)
+    if release.show.image_url:
+        embed.set_image(url=release.show.image_url)
+    return embed
+
+
+def notification_line(notification: Notification) -> str:
+    """The one line of `content` a notification adds (live countdown included)."""
+    release = notification.release
+    title = f"**{safe_inline(truncate(release.display_title, 300))}**"
+    relative = dates.display_relative(release.time) or dates.display_when(release.time)
+    if notification.kind is DeliveryKind.ANNOUNCEMENT:
+        line = f"\N{PARTY POPPER} {title} is out! Released {relative}."
+        if notification.late:
+            line += " (Posted late: Airdate was offline when it came out.)"
+        return line
+    if notification.kind is DeliveryKind.REMINDER:
+        return f"\N{ALARM CLOCK} {title} premieres {relative}."
+    old = notification.old_time
+    was = dates.display_when(old) if old is not None else "an earlier date"
+    return f"\N{CALENDAR} {title} has moved: was {was}, now {dates.display_when(release.time)}."
+
+
+def notification_embed(notification: Notification) -> discord.Embed:
+    release = notification.release
+    if notification.kind is DeliveryKind.ANNOUNCEMENT:
+        embed = release_embed(release)
+        embed.set_author(name="Out now")
+        if notification.late:
+            due = dates.unix_seconds(notification.due_at)
+            embed.add_field(
+                name="Posted late", value=f"Due <t:{due}:F>; Airdate was offline.", inline=False
+            )
+        return embed
+    if notification.kind is DeliveryKind.REMINDER:
+        embed = release_embed(release, colour=REMINDER_COLOUR)
+        embed.set_author(name=f"Reminder: {durations.describe_offset(notification.offset)}")
+        return embed
+    embed = release_embed(release, colour=NOTICE_COLOUR)
+    embed.set_author(name="Date changed")
+    if notification.old_time is not None:
+        embed.insert_field_at(
+            0, name="Was", value=dates.display_when(notification.old_time), inline=True
+        )
+    return embed
+
+
+def compose(notifications: Sequence[Notification], ping_role_id: int | None) -> OutgoingMessage:
+    """Build one message for notifications due together in one channel (at most 10)."""
+    if not 1 <= len(notifications) <= 10:
+        raise ValueError("a message carries one to ten notifications")
+    lines = [notification_line(n) for n in notifications]
+    if ping_role_id is not None:
+        lines.insert(0, f"<@&{ping_role_id}>")
+        mentions = discord.AllowedMentions.none()
+        mentions.roles = [discord.Object(id=ping_role_id)]
+    else:
+        mentions = discord.AllowedMentions.none()
+    return OutgoingMessage(
+        content=truncate("\n".join(lines), CONTENT_LIMIT),
+        embeds=fit_embeds([notification_embed(n) for n in notifications]),
+        allowed_mentions=mentions,
+    )
+
+
+def fit_embeds(embeds: list[discord.Embed]) -> list[discord.Embed]:
+    """Shorten descriptions until all embeds together fit Discord's 6,000 characters."""
+    while sum(len(embed) for embed in embeds) > EMBEDS_TOTAL_LIMIT:
+        longest = max(embeds, key=lambda e: len(e.description or ""))
+        excess = sum(len(embed) for embed in embeds) - EMBEDS_TOTAL_LIMIT
+        current = longest.description or ""
+        if not current:
+            longest.title = truncate(longest.title or "", max(1, len(longest.title or "") - excess))
+            continue
+        longest.description = truncate(current, max(0, len(current) - excess)) or None
+    return embeds
+
+
+def settings_embed(settings: GuildSettings) -> discord.Embed:
+    embed = discord.Embed(title="Airdate settings", colour=ANNOUNCEMENT_COLOUR)
+    embed.add_field(
+        name="Announcement channel",
+        value=f"<#{settings.channel_id}>"
+        if settings.channel_id
+        else "Not set: `/settings channel`",
+        inline=False,
+    )
+    embed.add_field(
+        name="Ping role",
+        value=f"<@&{settings.role_id}>" if settings.role_id else "Nobody is pinged",
+        inline=False,
+    )
+    embed.add_field(
+        name="Reminders before each release",
+        value=durations.format_offsets(settings.offsets),
+        inline=False,
+    )
+    embed.add_field(name="Time zone for typed dates", value=settings.timezone, inline=False)
+    return embed
+
+
+def upcoming_embed(
+    releases: Sequence[Release], *, page: int, pages: int, within_text: str
+) -> discord.Embed:
+    embed = discord.Embed(title=f"Upcoming releases ({within_text})", colour=ANNOUNCEMENT_COLOUR)
+    if not releases:
+        embed.description = (
+            "Nothing scheduled in that window. Moderators add releases with `/release add`."
+        )
+        return embed
+    lines = [
+        f"**{truncate(discord.utils.escape_markdown(r.display_title), 200)}**\n{_when_line(r.time)}"
+        for r in releases
+    ]
+    embed.description = truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT)
+    if pages > 1:
+        embed.set_footer(text=f"Page {page + 1} of {pages}")
+    return embed
+
+
+def help_embed(settings: GuildSettings | None) -> discord.Embed:
+    embed = discord.Embed(
+        title="Airdate",
+        description=(
+            "Airdate tells this server when anime comes out: countdown reminders before each "
+            "release, an announcement when it airs, and a notice if the date moves. Times show "
+            "in your own time zone."
+        ),
+        colour=ANNOUNCEMENT_COLOUR,
+    )
+    embed.add_field(
+        name="For everyone",
+        value=(
+            "`/countdown release` — a release's card with a live countdown\n"
+            "`/upcoming [within]` — what is coming up, soonest first\n"
+            "`/help` — this message"
+        ),
+        inline=False,
+    )
+    embed.add_field(
+        name="For moderators (Manage Server)",
+        value=(
+            "`/release add|edit|remove` — manage releases\n"
+            "`/settings channel|role|reminders|timezone|view|test` — where and when to post"
+        ),
+        inline=False,
+    )
+    if settings is None:
+        return embed
+    setup = [
+        f"Announcements go to <#{settings.channel_id}>"
+        if settings.channel_id
+        else "No announcement channel yet: a moderator runs `/settings channel`",
+        f"Pings <@&{settings.role_id}>" if settings.role_id else "Pings nobody",
+        f"Reminders: {durations.format_offsets(settings.offsets)} before",
+    ]
+    embed.add_field(name="Set up here", value="\n".join(setup), inline=False)
+    return embed
+
+
+def sample_announcement(now: datetime) -> Notification:
+    """A made-up announcement for `/settings test`, one hour from now."""
+    show = Show(
+        id=0,
+        guild_id=None,
+        title="Airdate test",
+        description="This is what an announcement looks like. Nothing is really coming out.",
+    )
+    time = ReleaseTime(now.replace(microsecond=0) + timedelta(hours=1), Precision.EXACT, "UTC")
+    release = Release(0, show, "Sample", time, ReleaseStatus.SCHEDULED, 1)
+    return Notification(DeliveryKind.ANNOUNCEMENT, release, due_at=now)

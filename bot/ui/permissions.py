@@ -1,0 +1,50 @@
+"""Checks that a channel or role chosen in `/settings` will actually work."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.domain.errors import InvalidInput
+
+NEEDED_IN_CHANNEL = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+}
+
+
+def _me(interaction: discord.Interaction) -> discord.Member:
+    guild = interaction.guild
+    if guild is None or guild.me is None:
+        raise InvalidInput("Airdate can't see this server yet; try again in a minute.")
+    return guild.me
+
+
+def require_can_post(
+    interaction: discord.Interaction, channel: discord.abc.GuildChannel | discord.Thread
+) -> None:
+    """Refuse a channel Airdate cannot post announcements in, naming what is missing."""
+    granted = channel.permissions_for(_me(interaction))
+    missing = [label for name, label in NEEDED_IN_CHANNEL.items() if not getattr(granted, name)]
+    if missing:
+        raise InvalidInput(
+            f"Airdate can't post in {channel.mention}: it lacks {', '.join(missing)} there. "
+            "Give the Airdate role those permissions in that channel, then run this again."
+        )
+
+
+def require_pingable(interaction: discord.Interaction, role: discord.Role) -> None:
+    """Refuse @everyone, integration roles, and roles Airdate would fail to ping."""
+    if role.is_default():
+        raise InvalidInput(
+            "Airdate never pings @everyone. Create a role such as `Anime Fans` and pick that."
+        )
+    if role.managed:
+        raise InvalidInput(
+            f"{role.mention} belongs to an integration. Pick a role members can be given."
+        )
+    if not role.mentionable and not _me(interaction).guild_permissions.mention_everyone:
+        raise InvalidInput(
+            f'{role.mention} can\'t be pinged: turn on "Allow anyone to @mention this role" in '
+            "Server Settings → Roles, then run this again."
+        )

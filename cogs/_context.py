@@ -1,0 +1,20 @@
+"""Small helpers every cog uses to read who is asking and from where."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.client import AirdateBot
+from bot.domain.errors import NotAllowed
+
+
+def bot_of(interaction: discord.Interaction) -> AirdateBot:
+    client = interaction.client
+    assert isinstance(client, AirdateBot)
+    return client
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise NotAllowed("Airdate's commands work inside a server, not in direct messages.")
+    return interaction.guild_id

@@ -1,0 +1,44 @@
+"""`/countdown` and `/upcoming`: anyone looks up what is coming."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import AirdateBot
+from bot.domain import durations
+from bot.ui import replies
+from bot.ui.paging import UpcomingPages
+from cogs._context import guild_id_of
+from cogs.releases import release_autocomplete
+
+DEFAULT_WITHIN = "30d"
+
+
+@app_commands.guild_only()
+class CountdownCommands(commands.Cog):
+    def __init__(self, bot: AirdateBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="countdown", description="Show a release with a live countdown")
+    @app_commands.describe(release="The release (pick from the list)")
+    @app_commands.autocomplete(release=release_autocomplete)
+    async def countdown(self, interaction: discord.Interaction, release: str) -> None:
+        found = await self.bot.releases.get(guild_id_of(interaction), release)
+        await interaction.response.send_message(embed=replies.release_card(found))
+
+    @app_commands.command(name="upcoming", description="Upcoming releases, soonest first")
+    @app_commands.describe(within="How far ahead to look, e.g. 7d or 12h (default 30d)")
+    async def upcoming(self, interaction: discord.Interaction, within: str | None = None) -> None:
+        window = durations.parse_duration(
+            within if within is not None else DEFAULT_WITHIN,
+            hint="Type how far ahead to look, like `7d`, `12h` or `30d`.",
+        )
+        found = await self.bot.releases.upcoming(guild_id_of(interaction), window)
+        pages = UpcomingPages(found, within_text=f"next {durations.format_duration(window)}")
+        await pages.send(interaction)
+
+
+async def setup(bot: AirdateBot) -> None:
+    await bot.add_cog(CountdownCommands(bot))

@@ -1,0 +1,27 @@
+"""`/help`: what Airdate does and how this server set it up."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import AirdateBot
+from bot.ui.messages import help_embed
+
+
+class HelpCommands(commands.Cog):
+    def __init__(self, bot: AirdateBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help", description="What Airdate does and how it is set up here")
+    async def help(self, interaction: discord.Interaction) -> None:
+        settings = None
+        if interaction.guild_id is not None:
+            settings = await self.bot.guild_settings.view(interaction.guild_id)
+        embed = help_embed(settings)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: AirdateBot) -> None:
+    await bot.add_cog(HelpCommands(bot))

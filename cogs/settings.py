@@ -1,0 +1,97 @@
+"""`/settings ...`: where Airdate posts, whom it pings, when it reminds."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import AirdateBot
+from bot.domain.errors import InvalidInput
+from bot.ui import permissions, replies
+from bot.ui.messages import compose, sample_announcement, settings_embed
+from cogs._context import guild_id_of
+from cogs.releases import zone_autocomplete
+
+ChannelOption = discord.TextChannel | discord.Thread
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.checks.has_permissions(manage_guild=True)
+class SettingsCommands(commands.GroupCog, group_name="settings"):
+    """Moderator settings for this server."""
+
+    def __init__(self, bot: AirdateBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="channel", description="Where reminders and announcements go")
+    @app_commands.describe(channel="The channel (leave out to stop posting)")
+    async def channel(
+        self, interaction: discord.Interaction, channel: ChannelOption | None = None
+    ) -> None:
+        if channel is not None:
+            permissions.require_can_post(interaction, channel)
+        updated = await self.bot.guild_settings.set_channel(
+            guild_id_of(interaction), None if channel is None else channel.id
+        )
+        await interaction.response.send_message(
+            replies.settings_changed("channel", updated), ephemeral=True
+        )
+
+    @app_commands.command(name="role", description="The role to ping (leave out to ping nobody)")
+    @app_commands.describe(role="A role members can be pinged with")
+    async def role(
+        self, interaction: discord.Interaction, role: discord.Role | None = None
+    ) -> None:
+        if role is not None:
+            permissions.require_pingable(interaction, role)
+        updated = await self.bot.guild_settings.set_role(
+            guild_id_of(interaction), None if role is None else role.id
+        )
+        await interaction.response.send_message(
+            replies.settings_changed("role", updated), ephemeral=True
+        )
+
+    @app_commands.command(name="reminders", description="When reminders go out before a release")
+    @app_commands.describe(offsets="Like 7d 1d 1h 15m, or none")
+    async def reminders(self, interaction: discord.Interaction, offsets: str) -> None:
+        updated = await self.bot.guild_settings.set_offsets(guild_id_of(interaction), offsets)
+        await interaction.response.send_message(
+            replies.settings_changed("reminders", updated), ephemeral=True
+        )
+
+    @app_commands.command(name="timezone", description="The time zone typed dates are read in")
+    @app_commands.describe(zone="An IANA zone like Asia/Tokyo (pick from the list)")
+    @app_commands.autocomplete(zone=zone_autocomplete)
+    async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
+        updated = await self.bot.guild_settings.set_timezone(guild_id_of(interaction), zone)
+        await interaction.response.send_message(
+            replies.settings_changed("timezone", updated), ephemeral=True
+        )
+
+    @app_commands.command(name="view", description="Show this server's Airdate settings")
+    async def view(self, interaction: discord.Interaction) -> None:
+        current = await self.bot.guild_settings.view(guild_id_of(interaction))
+        await interaction.response.send_message(embed=settings_embed(current), ephemeral=True)
+
+    @app_commands.command(name="test", description="Post a sample announcement to the channel")
+    async def test(self, interaction: discord.Interaction) -> None:
+        current = await self.bot.guild_settings.view(guild_id_of(interaction))
+        if current.channel_id is None:
+            raise InvalidInput("No announcement channel yet. Set one with `/settings channel`.")
+        sample = sample_announcement(self.bot.clock())
+        message = compose([sample], current.role_id)
+        channel = self.bot.get_partial_messageable(current.channel_id)
+        await channel.send(
+            content=message.content,
+            embeds=message.embeds,
+            allowed_mentions=message.allowed_mentions,
+        )
+        await interaction.response.send_message(
+            f"Posted a sample announcement in <#{current.channel_id}>.", ephemeral=True
+        )
+
+
+async def setup(bot: AirdateBot) -> None:
+    await bot.add_cog(SettingsCommands(bot))
