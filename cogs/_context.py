@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import discord
+from discord import app_commands
 
 from bot.client import AirdateBot
 from bot.domain.errors import NotAllowed
@@ -18,3 +19,10 @@ def guild_id_of(interaction: discord.Interaction) -> int:
     if interaction.guild_id is None:
         raise NotAllowed("Airdate's commands work inside a server, not in direct messages.")
     return interaction.guild_id
+
+
+def require_manage_guild(interaction: discord.Interaction) -> bool:
+    """Enforce Manage Server in code: `default_permissions` is only a default admins can change."""
+    if not interaction.permissions.manage_guild:
+        raise app_commands.MissingPermissions(["manage_guild"])
+    return True

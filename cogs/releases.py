@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot.client import AirdateBot
 from bot.services.releases import ReleaseChanges, ReleaseDraft
 from bot.ui import choices, replies
-from cogs._context import bot_of, guild_id_of
+from cogs._context import bot_of, guild_id_of, require_manage_guild
 
 WHEN_HELP = "2024-07-03 23:00, 2024-07-03, July 2024, Summer 2024, TBA or in 2h"
 
@@ -29,12 +29,14 @@ async def zone_autocomplete(
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-@app_commands.checks.has_permissions(manage_guild=True)
 class ReleaseCommands(commands.GroupCog, group_name="release"):
     """Add, change and cancel releases."""
 
     def __init__(self, bot: AirdateBot) -> None:
         self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return require_manage_guild(interaction)
 
     @app_commands.command(name="add", description="Add a release and schedule its reminders")
     @app_commands.describe(

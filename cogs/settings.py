@@ -10,7 +10,7 @@ from bot.client import AirdateBot
 from bot.domain.errors import InvalidInput
 from bot.ui import permissions, replies
 from bot.ui.messages import compose, sample_announcement, settings_embed
-from cogs._context import guild_id_of
+from cogs._context import guild_id_of, require_manage_guild
 from cogs.releases import zone_autocomplete
 
 ChannelOption = discord.TextChannel | discord.Thread
@@ -18,12 +18,14 @@ ChannelOption = discord.TextChannel | discord.Thread
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-@app_commands.checks.has_permissions(manage_guild=True)
 class SettingsCommands(commands.GroupCog, group_name="settings"):
     """Moderator settings for this server."""
 
     def __init__(self, bot: AirdateBot) -> None:
         self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return require_manage_guild(interaction)
 
     @app_commands.command(name="channel", description="Where reminders and announcements go")
     @app_commands.describe(channel="The channel (leave out to stop posting)")

@@ -111,6 +111,8 @@ _OFFSET = re.compile(
 )
 _TWELVE_HOUR = re.compile(r"[ap]\.?m\.?", re.IGNORECASE)
 _TBA = frozenset({"tba", "tbd"})
+# Abbreviations anime schedules use that name one zone without daylight saving.
+_ABBREVIATIONS = {"jst": "Asia/Tokyo", "kst": "Asia/Seoul"}
 
 
 def parse_when(text: str, *, zone: str | None, default_zone: str, now: datetime) -> ReleaseTime:
@@ -123,7 +125,7 @@ def parse_when(text: str, *, zone: str | None, default_zone: str, now: datetime)
 
     A time written with an offset (`Z`, `+09:00`) keeps an IANA zone for display: the
     guild's zone when its offset at that moment is the one written, else `UTC`. A time
-    written with a zone name (`2024-07-03 23:00 Asia/Tokyo`) keeps that zone.
+    written with a zone name (`2024-07-03 23:00 Asia/Tokyo`, or `JST`) keeps that zone.
 
     The moment is truncated to whole seconds. Whether it is in the past is not checked.
     """
@@ -303,6 +305,9 @@ def _written_zone(text: str) -> _Written:
             )
         sign = -1 if offset["sign"] in "-\u2212" else 1
         return _Written(reading=timezone(sign * timedelta(hours=hours, minutes=minutes)), name=None)
+    if text.lower() in _ABBREVIATIONS:
+        name = _ABBREVIATIONS[text.lower()]
+        return _Written(reading=ZoneInfo(name), name=name)
     try:
         name = validate_zone(text)
     except InvalidInput:

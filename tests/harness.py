@@ -1,0 +1,92 @@
+"""Run the real Airdate bot against the local Discord simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.client import AirdateBot
+from bot.clock import utcnow
+from bot.config import Config, Secret
+from bot.main import point_discord_at
+from bot.services.delivery import DeliveryPolicy
+from bot.storage.database import Database
+from tests.simulator import DiscordSimulator
+
+#: Short enough that crash-and-retry tests take seconds, not minutes.
+FAST_POLICY = DeliveryPolicy(
+    lease=timedelta(seconds=2), send_timeout=timedelta(seconds=1), claim_limit=500
+)
+
+
+class RunningBot:
+    """One Airdate process's worth of state: database connection, client, its task."""
+
+    def __init__(self, bot: AirdateBot, database: Database, task: asyncio.Task[None]) -> None:
+        self.bot = bot
+        self.database = database
+        self.task = task
+
+    async def stop(self) -> None:
+        """Stop as a crash would: in-flight sends are abandoned to their leases."""
+        await self.bot.close()
+        await self.database.close()
+        if not self.task.done():
+            self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def start_bot(
+    sim: DiscordSimulator,
+    database_path: Path,
+    *,
+    policy: DeliveryPolicy = FAST_POLICY,
+    notice_debounce: timedelta = timedelta(seconds=1),
+    dev_guild_id: int | None = None,
+    clock_offset: timedelta = timedelta(0),
+) -> RunningBot:
+    """Start a real AirdateBot against `sim` and wait until it is ready."""
+    point_discord_at(sim.api_base, sim.gateway_url)
+    config = Config(
+        token=Secret(sim.token),
+        database_path=database_path,
+        dev_guild_id=dev_guild_id,
+        notice_debounce=notice_debounce,
+    )
+    database = await Database.open(database_path)
+    bot = AirdateBot(config, database, policy=policy, clock=lambda: utcnow() + clock_offset)
+    await bot.login(sim.token)
+    task = asyncio.create_task(bot.connect(reconnect=False), name="airdate-client")
+    ready = asyncio.create_task(bot.wait_until_ready())
+    done, _ = await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    if ready not in done:
+        ready.cancel()
+        if task.done():
+            raise RuntimeError("the bot's client stopped before it was ready") from task.exception()
+        raise TimeoutError("the bot was not ready within 10 s")
+    return RunningBot(bot, database, task)
+
+
+def dump_database(path: Path) -> list[str]:
+    """Return every row of the database as SQL text, to compare before and after."""
+    with sqlite3.connect(path) as connection:
+        return list(connection.iterdump())
+
+
+def rows(path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(path) as connection:
+        return list(connection.execute(sql, params))
+
+
+async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll `condition` every 20 ms; fail with `what` if it is still false after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+        await asyncio.sleep(0.02)

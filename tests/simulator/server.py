@@ -1,0 +1,322 @@
+"""DiscordSimulator: the facade tests use to build a world, drive the bot and inspect results."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from tests.simulator.callbacks import DEFERRED_CHANNEL_MESSAGE, InteractionBook
+from tests.simulator.gateway import GatewayHub
+from tests.simulator.interactions import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    InteractionBuilder,
+    InteractionRecord,
+    find_component,
+)
+from tests.simulator.models import (
+    JSON,
+    InteractionReply,
+    Pings,
+    RecordedRequest,
+    SimChannel,
+    SimGuild,
+    SimMember,
+    SimMessage,
+    SimRole,
+)
+from tests.simulator.permissions import EVERYONE_DEFAULT
+from tests.simulator.rest import RestApi
+from tests.simulator.world import World
+
+
+class DiscordSimulator:
+    """A local Discord for one bot.
+
+    REST API v10 is served under ``api_base`` and the gateway at ``gateway_url``.
+    """
+
+    def __init__(self, nonce_window_seconds: float = 300.0) -> None:
+        self.world = World()
+        self.token = "simulated-bot-token"
+        self._book = InteractionBook(self.world)
+        self._rest = RestApi(self.world, self._book, nonce_window_seconds)
+        self._gateway = GatewayHub(self.world, lambda: self.gateway_url)
+        self.world.dispatch = self._gateway.dispatch
+        self._builder = InteractionBuilder(self.world)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ----------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        app = web.Application()
+        self._rest.install(app)
+        app.router.add_get("/gateway", self._gateway.handle)
+        app.router.add_get("/gateway/", self._gateway.handle)
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        self.port = int(listener.getsockname()[1])
+        await web.SockSite(self._runner, listener).start()
+
+    async def stop(self) -> None:
+        self._rest.stopping.set()
+        await self._gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @property
+    def bot_user_id(self) -> int:
+        return self.world.bot_user.id
+
+    @property
+    def application_id(self) -> int:
+        return self.world.application_id
+
+    # ----------------------------------------------------------------- world building
+    def add_guild(self, name: str, *, everyone_permissions: int = EVERYONE_DEFAULT) -> SimGuild:
+        return self.world.add_guild(name, everyone_permissions=everyone_permissions)
+
+    def add_channel(self, guild: SimGuild, name: str, deny_bot: int = 0) -> SimChannel:
+        return self.world.add_channel(guild, name, deny_bot=deny_bot)
+
+    def add_role(
+        self,
+        guild: SimGuild,
+        name: str,
+        mentionable: bool = True,
+        permissions: int = 0,
+        managed: bool = False,
+        position: int = 1,
+    ) -> SimRole:
+        return self.world.add_role(
+            guild,
+            name,
+            mentionable=mentionable,
+            permissions=permissions,
+            managed=managed,
+            position=position,
+        )
+
+    def add_member(
+        self,
+        guild: SimGuild,
+        name: str,
+        permissions: int = 0,
+        roles: Iterable[SimRole] = (),
+        *,
+        accepts_dms: bool = True,
+    ) -> SimMember:
+        return self.world.add_member(
+            guild, name, permissions=permissions, roles=roles, accepts_dms=accepts_dms
+        )
+
+    # ----------------------------------------------------------------- inspection
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self._rest.requests
+
+    @property
+    def unknown_routes(self) -> list[RecordedRequest]:
+        return self._rest.unknown_routes
+
+    @property
+    def command_syncs(self) -> list[tuple[str, int | None]]:
+        return self._rest.command_syncs
+
+    @property
+    def nonce_hits(self) -> int:
+        return self._rest.nonce_hits
+
+    @property
+    def interaction_replies(self) -> list[InteractionReply]:
+        return self._book.replies
+
+    @property
+    def gateway_identifies(self) -> int:
+        return self._gateway.identifies
+
+    @property
+    def gateway_resumes(self) -> int:
+        return self._gateway.resumes
+
+    def messages(self, channel_id: int | SimChannel) -> list[SimMessage]:
+        key = channel_id.id if isinstance(channel_id, SimChannel) else channel_id
+        return list(self.world.messages_by_channel.get(key, []))
+
+    def all_messages(self) -> list[SimMessage]:
+        everything = [m for ms in self.world.messages_by_channel.values() for m in ms]
+        return sorted(everything, key=lambda m: m.id)
+
+    def dm_messages(self, user_id: int | SimMember) -> list[SimMessage]:
+        key = user_id.id if isinstance(user_id, SimMember) else user_id
+        channel = self.world.dm_channels.get(key)
+        return [] if channel is None else self.messages(channel.id)
+
+    def pings(self, message: SimMessage) -> Pings:
+        return self.world.pings(message)
+
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        mode: str,
+        status: int = 500,
+        code: int = 0,
+        count: int = 1,
+    ) -> None:
+        self._rest.faults.add(method, path_regex, mode, status, code, count)
+
+    # ----------------------------------------------------------------- gateway
+    async def disconnect_gateway(self, code: int = 4000) -> None:
+        await self._gateway.disconnect(code)
+
+    async def wait_for_gateway(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot has identified at least once."""
+        await self._gateway.wait_identified(timeout)
+
+    # ----------------------------------------------------------------- interactions
+    async def invoke(
+        self,
+        guild: SimGuild,
+        channel: SimChannel,
+        member: SimMember,
+        command: str,
+        options: Mapping[str, Any] | None = None,
+        permissions: int | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 (public API)
+    ) -> InteractionReply:
+        """Run a slash command (``"group sub"`` paths allowed) and wait for the bot's answer.
+
+        A deferred answer (type 5) waits on until the followup or edit of the original.
+        """
+        payload, record = self._new_interaction(
+            APPLICATION_COMMAND, guild, channel, member, permissions, f"/{command}"
+        )
+        payload["data"] = self._builder.command_data(
+            guild, channel, member, command, options or {}, focused=None
+        )
+        return await self._run(payload, record, timeout)
+
+    async def autocomplete(
+        self,
+        guild: SimGuild,
+        channel: SimChannel,
+        member: SimMember,
+        command: str,
+        options: Mapping[str, Any],
+        focused: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 (public API)
+    ) -> list[JSON]:
+        payload, record = self._new_interaction(
+            AUTOCOMPLETE, guild, channel, member, None, f"/{command} autocomplete"
+        )
+        payload["data"] = self._builder.command_data(
+            guild, channel, member, command, options, focused=focused
+        )
+        reply = await self._run(payload, record, timeout)
+        return reply.choices
+
+    async def click(
+        self,
+        target: InteractionReply | SimMessage,
+        custom_id: str,
+        guild: SimGuild,
+        channel: SimChannel,
+        member: SimMember,
+        values: list[str] | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 (public API)
+    ) -> InteractionReply:
+        """Press a button (or pick ``values`` in a select) on a message the bot sent."""
+        message = self._message_of(target)
+        component = find_component(message.components, custom_id)
+        if component is None:
+            raise KeyError(f"no component {custom_id!r} on message {message.id}")
+        payload, record = self._new_interaction(
+            MESSAGE_COMPONENT, guild, channel, member, None, f"click {custom_id}"
+        )
+        record.message = message
+        data: JSON = {"custom_id": custom_id, "component_type": component["type"]}
+        if values is not None:
+            data["values"] = values
+        payload["data"] = data
+        payload["message"] = self.world.message_payload(message)
+        return await self._run(payload, record, timeout)
+
+    async def wait_for_update(
+        self,
+        reply: InteractionReply,
+        timeout: float = 5.0,  # noqa: ASYNC109 (public API)
+    ) -> InteractionReply:
+        """Wait for the next followup or edit on an interaction already answered."""
+        record = self._book.by_id[reply.interaction_id]
+        await self._next_update(record, timeout)
+        return reply
+
+    def _message_of(self, target: InteractionReply | SimMessage) -> SimMessage:
+        if isinstance(target, SimMessage):
+            return target
+        if target.message_id is None:
+            raise ValueError("that interaction reply has no message to click on")
+        return self.world.messages_by_id[target.message_id]
+
+    def _new_interaction(
+        self,
+        kind: int,
+        guild: SimGuild,
+        channel: SimChannel,
+        member: SimMember,
+        permissions: int | None,
+        label: str,
+    ) -> tuple[JSON, InteractionRecord]:
+        payload, interaction_id, token = self._builder.base(
+            kind, guild, channel, member, permissions
+        )
+        record = InteractionRecord(
+            id=interaction_id,
+            token=token,
+            kind=kind,
+            label=label,
+            guild=guild,
+            channel=channel,
+            reply=InteractionReply(interaction_id=interaction_id, token=token),
+        )
+        self._book.add(record)
+        return payload, record
+
+    async def _run(
+        self, payload: JSON, record: InteractionRecord, seconds: float
+    ) -> InteractionReply:
+        deadline = time.monotonic() + seconds
+        self.world.dispatch("INTERACTION_CREATE", payload)
+        await self._next_update(record, seconds)
+        if record.reply.type == DEFERRED_CHANNEL_MESSAGE:
+            await self._next_update(record, max(0.0, deadline - time.monotonic()))
+        return record.reply
+
+    async def _next_update(self, record: InteractionRecord, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(record.updates.get(), seconds)
+        except TimeoutError:
+            state = "deferred but sent no followup" if record.responded else "did not respond"
+            recent = [f"{r.method} {r.path} -> {r.status}" for r in self.requests[-5:]]
+            raise TimeoutError(
+                f"bot {state} to interaction {record.label!r} within {seconds:.1f}s "
+                f"(gateway connected: {self._gateway.connected}; recent requests: {recent})"
+            ) from None
