@@ -30,6 +30,11 @@ UNEXPECTED_ERROR_REPLY = (
 )
 
 
+# Airdate never joins voice; don't warn at every start that voice libraries are missing.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class AirdateBot(commands.Bot):
     def __init__(
         self,

@@ -13,7 +13,7 @@ from bot.ui.messages import compose, sample_announcement, settings_embed
 from cogs._context import guild_id_of, require_manage_guild
 from cogs.releases import zone_autocomplete
 
-ChannelOption = discord.TextChannel | discord.Thread
+ChannelOption = discord.TextChannel
 
 
 @app_commands.guild_only()

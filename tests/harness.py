@@ -32,6 +32,9 @@ class RunningBot:
         self.database = database
         self.task = task
 
+    def database_rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return rows(self.bot.config.database_path, sql)
+
     async def stop(self) -> None:
         """Stop as a crash would: in-flight sends are abandoned to their leases."""
         await self.bot.close()

@@ -35,7 +35,8 @@ def scheduled(result: ScheduleResult, verb: str) -> str:
     else:
         parts = []
         if result.reminders_planned:
-            parts.append(f"{result.reminders_planned} reminder(s)")
+            count = result.reminders_planned
+            parts.append(f"{count} reminder{'s' if count != 1 else ''}")
         if result.announcement_planned:
             parts.append("the announcement")
         where = f"<#{result.settings.channel_id}>"

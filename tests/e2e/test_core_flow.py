@@ -29,7 +29,7 @@ async def test_reminder_then_announcement_arrive_on_time(
         "release add", {"title": "Oshi no Ko", "label": "Season 2", "when": "in 4s"}
     )
     assert reply.ephemeral
-    assert "1 reminder(s) and the announcement" in (reply.content or "")
+    assert "1 reminder and the announcement" in (reply.content or "")
 
     await wait_until(lambda: len(posted(server)) == 2, 8, "a reminder and an announcement")
     reminder, announcement = server.sim.messages(server.announcements)
