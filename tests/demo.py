@@ -7,6 +7,7 @@ message the bot posts as a reader would see it, with how late it was against its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sys
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.harness import start_bot
+from tests.harness import start_bot, wait_until
 from tests.simulator import DiscordSimulator
 from tests.simulator.models import SimMessage
 
@@ -96,9 +97,8 @@ async def run_demo(workdir: Path) -> int:
             kind: due_at
             for kind, due_at in running.database_rows("SELECT kind, due_at FROM deliveries")
         }
-        deadline = time.monotonic() + 35
-        while len(sim.messages(channel)) < 2 and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        with contextlib.suppress(AssertionError):
+            await wait_until(lambda: len(sim.messages(channel)) >= 2, 35, "two messages")
         messages = sim.messages(channel)
         if len(messages) < 2:
             print(f"\nFAILED: expected a reminder and an announcement, got {len(messages)}")
