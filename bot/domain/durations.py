@@ -92,6 +92,9 @@ def _read(token: str) -> timedelta | str:
     match = _DURATION.fullmatch(token)
     if match is None:
         return _problem(token)
+    # Python refuses to parse integers of thousands of digits; no valid duration has 12.
+    if len(match["amount"].lstrip("0")) > 12:
+        return f"{quote(token)} is longer than the limit of 365 days."
     seconds = int(match["amount"]) * _UNIT_SECONDS[match["unit"].lower()]
     if seconds == 0:
         return f"{quote(token)} is zero; a duration must be longer than that."

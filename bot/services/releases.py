@@ -277,5 +277,5 @@ async def _resolve(tx: Transaction, guild_id: int, reference: str, now: datetime
         )
     raise NotFound(
         f"No release here matches {text.quote(typed)}. Pick one from the list that appears "
-        "as you type, or add it with `/release add`."
+        "as you type."
     )
