@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
+
+#: ASCII digits only: str.isdigit() also accepts characters such as '²' that int() refuses.
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class ConfigError(Exception):
@@ -75,7 +79,9 @@ def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config
             "developer portal (Bot → Reset Token), with no spaces or quotes."
         )
     dev_guild = _get(env, "DEV_GUILD_ID")
-    if dev_guild is not None and not (dev_guild.isdigit() and 15 <= len(dev_guild) <= 20):
+    if (dev_guild is not None and not _DIGITS.fullmatch(dev_guild)) or (
+        dev_guild is not None and not 15 <= len(dev_guild) <= 20
+    ):
         raise ConfigError(
             "DEV_GUILD_ID must be a server ID (a 17-20 digit number: right-click the server "
             "with Developer Mode on → Copy Server ID), or empty."
@@ -86,7 +92,7 @@ def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config
             f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not {level!r}."
         )
     debounce = _get(env, "NOTICE_DEBOUNCE_SECONDS") or "60"
-    if not debounce.isdigit() or int(debounce) > 86_400:
+    if not _DIGITS.fullmatch(debounce) or int(debounce) > 86_400:
         raise ConfigError(
             "NOTICE_DEBOUNCE_SECONDS must be a whole number of seconds from 0 to 86400, "
             f"like 60, not {debounce!r}."

@@ -28,6 +28,10 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
+def _casefold(value: str | None) -> str | None:
+    return None if value is None else value.casefold()
+
+
 class Database:
     """One aiosqlite connection shared by the whole bot.
 
@@ -46,6 +50,8 @@ class Database:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(str(path), isolation_level=None)
         connection.row_factory = aiosqlite.Row
+        # SQLite's lower() folds ASCII only; searches match titles the way Python does.
+        await connection.create_function("casefold", 1, _casefold, deterministic=True)
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute("PRAGMA synchronous = NORMAL")
         await connection.execute("PRAGMA foreign_keys = ON")

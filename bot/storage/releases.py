@@ -167,14 +167,18 @@ async def release_by_id(tx: Transaction, release_id: int) -> Release | None:
 
 async def releases_titled(tx: Transaction, guild_id: int, typed: str) -> list[Release]:
     """Return the guild's live releases whose 'Show — Label' or show title is `typed`."""
+    # A show's own title may contain " — ", so every split point names a candidate show.
+    parts = typed.split(" — ")
+    show_keys = sorted({title_key(" — ".join(parts[:i])) for i in range(1, len(parts) + 1)})
+    marks = ", ".join("?" for _ in show_keys)
     rows = await tx.fetchall(
         f"""
         SELECT {_RELEASE_COLUMNS}
         FROM releases r JOIN shows s ON s.id = r.show_id
-        WHERE r.guild_id = ? AND r.status != 'cancelled' AND s.title_key = ?
+        WHERE r.guild_id = ? AND r.status != 'cancelled' AND s.title_key IN ({marks})
         LIMIT 50
         """,
-        (guild_id, title_key(typed.split(" — ", 1)[0])),
+        (guild_id, *show_keys),
     )
     wanted = title_key(typed)
     releases = [_release(row) for row in rows]
@@ -194,7 +198,7 @@ async def search_releases(
         SELECT {_RELEASE_COLUMNS}
         FROM releases r JOIN shows s ON s.id = r.show_id
         WHERE r.guild_id = ? AND r.status != 'cancelled'
-          AND (s.title_key LIKE ? ESCAPE '\\' OR lower(coalesce(r.label, '')) LIKE ? ESCAPE '\\')
+          AND (s.title_key LIKE ? ESCAPE '\\' OR casefold(coalesce(r.label, '')) LIKE ? ESCAPE '\\')
         ORDER BY (r.starts_at IS NULL), (r.starts_at < ?), r.starts_at, r.id
         LIMIT ?
         """,

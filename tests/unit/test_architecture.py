@@ -1,0 +1,182 @@
+"""Dependencies point inwards, and the wall clock and .env are read in one place each."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BOT = ROOT / "bot"
+DOMAIN = BOT / "domain"
+
+DOMAIN_FORBIDDEN = (
+    "discord",
+    "aiosqlite",
+    "apscheduler",
+    "bot.storage",
+    "bot.services",
+    "bot.ui",
+    "bot.scheduling",
+)
+
+
+def modules(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.py"))
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def imported_modules(tree: ast.Module, name: str, is_package: bool) -> Iterator[str]:
+    """Yield the absolute name of every module `tree` imports, relative imports resolved."""
+    package = name.split(".") if is_package else name.split(".")[:-1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                prefix = ".".join(base)
+                target = f"{prefix}.{node.module}" if node.module else prefix
+            else:
+                target = node.module or ""
+            yield target
+            for alias in node.names:
+                yield f"{target}.{alias.name}"
+
+
+def imports_of(path: Path) -> set[str]:
+    return set(imported_modules(parse(path), module_name(path), path.name == "__init__.py"))
+
+
+def within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def wall_clock_calls(tree: ast.Module) -> list[int]:
+    """Return the lines calling datetime.now/utcnow/today, however datetime was imported."""
+    classes = ("datetime", "date")
+    datetime_names = set(classes)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "datetime":
+            datetime_names |= {a.asname or a.name for a in node.names if a.name in classes}
+    lines = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr not in ("now", "utcnow", "today"):
+            continue
+        owner = node.func.value
+        if (isinstance(owner, ast.Name) and owner.id in datetime_names) or (
+            isinstance(owner, ast.Attribute) and owner.attr in classes
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def uses_name(tree: ast.Module, name: str) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == name:
+            return True
+        if isinstance(node, ast.ImportFrom | ast.Import) and any(
+            alias.name == name or alias.name.endswith("." + name) for alias in node.names
+        ):
+            return True
+    return False
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+# --- the checks find what they look for -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "found"),
+    [
+        ("import discord", "bot.domain.x", "discord"),
+        ("from discord.ext import commands", "bot.domain.x", "discord.ext"),
+        ("from ..storage import deliveries", "bot.domain.x", "bot.storage"),
+        ("from .. import ui", "bot.domain.x", "bot.ui"),
+        ("from . import planning", "bot.domain", "bot.domain.planning"),
+        ("def f():\n    import aiosqlite", "bot.domain.x", "aiosqlite"),
+    ],
+)
+def test_import_scan_sees_every_form(source: str, name: str, found: str) -> None:
+    is_package = name == "bot.domain"
+    assert found in set(imported_modules(ast.parse(source), name, is_package))
+
+
+@pytest.mark.parametrize(
+    ("source", "calls"),
+    [
+        ("from datetime import datetime\ndatetime.now(UTC)", 1),
+        ("import datetime\ndatetime.datetime.utcnow()", 1),
+        ("from datetime import datetime as dt\ndt.now()", 1),
+        ("from datetime import date\ndate.today()", 1),
+        ("import datetime as dt\ndt.date.today()", 1),
+        ("from bot import clock\nclock.utcnow()", 0),
+        ("now = clock()\nnow.replace(microsecond=0)", 0),
+    ],
+)
+def test_wall_clock_scan(source: str, calls: int) -> None:
+    assert len(wall_clock_calls(ast.parse(source))) == calls
+
+
+# --- the rules ------------------------------------------------------------------------
+
+
+def test_there_is_code_to_check() -> None:
+    assert DOMAIN / "planning.py" in modules(DOMAIN)
+    assert BOT / "clock.py" in modules(BOT)
+    assert BOT / "__main__.py" in modules(BOT)
+
+
+@pytest.mark.parametrize("path", modules(DOMAIN), ids=rel)
+def test_the_domain_imports_no_io_or_outer_layer(path: Path) -> None:
+    bad = sorted(name for name in imports_of(path) if within(name, DOMAIN_FORBIDDEN))
+    assert bad == [], f"{rel(path)} imports {bad}"
+
+
+@pytest.mark.parametrize("path", modules(BOT), ids=rel)
+def test_bot_never_imports_cogs(path: Path) -> None:
+    bad = sorted(name for name in imports_of(path) if within(name, ("cogs",)))
+    assert bad == [], f"{rel(path)} imports {bad}: cogs are loaded by name"
+
+
+@pytest.mark.parametrize("path", [p for p in modules(BOT) if p != BOT / "clock.py"], ids=rel)
+def test_only_the_clock_reads_the_wall_clock(path: Path) -> None:
+    lines = wall_clock_calls(parse(path))
+    assert lines == [], f"{rel(path)} reads the wall clock on lines {lines}: take `now`"
+
+
+def test_the_clock_does_read_the_wall_clock() -> None:
+    assert wall_clock_calls(parse(BOT / "clock.py"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in modules(BOT) + modules(ROOT / "cogs") if p != BOT / "__main__.py"],
+    ids=rel,
+)
+def test_only_main_loads_dotenv(path: Path) -> None:
+    assert not uses_name(parse(path), "load_dotenv"), f"{rel(path)} loads .env"
+
+
+def test_main_loads_dotenv() -> None:
+    assert uses_name(parse(BOT / "__main__.py"), "load_dotenv")

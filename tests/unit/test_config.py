@@ -1,0 +1,198 @@
+"""Start-up settings: what a moderator's .env may hold, and what the bot says when it is wrong."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, ConfigError, Secret, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.secret-part-of-the-token_xyz"
+GUILD_ID = "123456789012345678"
+
+
+def env(**values: str) -> dict[str, str]:
+    return {"DISCORD_TOKEN": TOKEN, **values}
+
+
+# environment, the configuration it gives
+VALID = [
+    pytest.param(env(), Config(token=None), id="defaults"),
+    pytest.param(
+        env(
+            DATABASE_PATH="/var/lib/airdate/airdate.db",
+            DEV_GUILD_ID=GUILD_ID,
+            LOG_LEVEL="debug",
+            DISCORD_API_BASE="http://127.0.0.1:8080/api/v10/",
+            DISCORD_GATEWAY_URL="ws://127.0.0.1:8080/gateway",
+            NOTICE_DEBOUNCE_SECONDS="0",
+        ),
+        Config(
+            token=None,
+            database_path=Path("/var/lib/airdate/airdate.db"),
+            dev_guild_id=int(GUILD_ID),
+            log_level="DEBUG",
+            api_base="http://127.0.0.1:8080/api/v10",
+            gateway_url="ws://127.0.0.1:8080/gateway",
+            notice_debounce=timedelta(0),
+        ),
+        id="everything-set",
+    ),
+    pytest.param(
+        env(
+            DATABASE_PATH="",
+            DEV_GUILD_ID="",
+            LOG_LEVEL="",
+            DISCORD_API_BASE="",
+            DISCORD_GATEWAY_URL="  ",
+            NOTICE_DEBOUNCE_SECONDS="",
+        ),
+        Config(token=None),
+        id="empty-counts-as-unset",
+    ),
+    pytest.param(
+        env(DISCORD_API_BASE="https://proxy.example", DISCORD_GATEWAY_URL="wss://gw.example"),
+        Config(token=None, api_base="https://proxy.example", gateway_url="wss://gw.example"),
+        id="secure-urls",
+    ),
+    pytest.param(
+        env(NOTICE_DEBOUNCE_SECONDS="86400", LOG_LEVEL=" Warning "),
+        Config(token=None, notice_debounce=timedelta(days=1), log_level="WARNING"),
+        id="largest-debounce",
+    ),
+]
+
+
+def without_token(config: Config) -> tuple[object, ...]:
+    return (
+        config.database_path,
+        config.dev_guild_id,
+        config.log_level,
+        config.api_base,
+        config.gateway_url,
+        config.notice_debounce,
+    )
+
+
+@pytest.mark.parametrize(("environment", "expected"), VALID)
+def test_valid_environments(environment: dict[str, str], expected: Config) -> None:
+    config = load_config(environment)
+    assert without_token(config) == without_token(expected)
+    assert config.token is not None and config.token.reveal() == TOKEN
+
+
+def test_the_token_may_be_left_out_when_not_required() -> None:
+    assert load_config({}, require_token=False).token is None
+    assert load_config({"DISCORD_TOKEN": ""}, require_token=False).token is None
+
+
+# environment, the variable the error must name
+INVALID = [
+    pytest.param({}, "DISCORD_TOKEN", id="missing-token"),
+    pytest.param({"DISCORD_TOKEN": ""}, "DISCORD_TOKEN", id="empty-token"),
+    pytest.param({"DISCORD_TOKEN": "   "}, "DISCORD_TOKEN", id="blank-token"),
+    pytest.param({"DISCORD_TOKEN": "abc def ghi jkl mno pqr"}, "DISCORD_TOKEN", id="token-spaces"),
+    pytest.param({"DISCORD_TOKEN": "short"}, "DISCORD_TOKEN", id="token-too-short"),
+    pytest.param(env(DEV_GUILD_ID="my-server"), "DEV_GUILD_ID", id="guild-not-numeric"),
+    pytest.param(env(DEV_GUILD_ID="12345"), "DEV_GUILD_ID", id="guild-too-short"),
+    pytest.param(env(DEV_GUILD_ID="-123456789012345678"), "DEV_GUILD_ID", id="guild-negative"),
+    pytest.param(env(LOG_LEVEL="LOUD"), "LOG_LEVEL", id="log-level-bogus"),
+    pytest.param(env(NOTICE_DEBOUNCE_SECONDS="abc"), "NOTICE_DEBOUNCE_SECONDS", id="debounce-abc"),
+    pytest.param(env(NOTICE_DEBOUNCE_SECONDS="-1"), "NOTICE_DEBOUNCE_SECONDS", id="debounce-neg"),
+    pytest.param(env(NOTICE_DEBOUNCE_SECONDS="1.5"), "NOTICE_DEBOUNCE_SECONDS", id="debounce-frac"),
+    pytest.param(
+        env(NOTICE_DEBOUNCE_SECONDS="86401"), "NOTICE_DEBOUNCE_SECONDS", id="debounce-over-a-day"
+    ),
+    pytest.param(env(DISCORD_API_BASE="ftp://x"), "DISCORD_API_BASE", id="api-base-ftp"),
+    pytest.param(env(DISCORD_API_BASE="localhost:8080"), "DISCORD_API_BASE", id="api-no-scheme"),
+    pytest.param(env(DISCORD_GATEWAY_URL="http://x"), "DISCORD_GATEWAY_URL", id="gateway-http"),
+    pytest.param(env(DISCORD_GATEWAY_URL="ws://"), "DISCORD_GATEWAY_URL", id="gateway-no-host"),
+    # Characters that str.isdigit() accepts but int() does not must still get the one-line
+    # message, not a traceback.
+    pytest.param(
+        env(NOTICE_DEBOUNCE_SECONDS="²"),
+        "NOTICE_DEBOUNCE_SECONDS",
+        id="debounce-superscript-digit",
+    ),
+    pytest.param(
+        env(DEV_GUILD_ID="²" * 18),
+        "DEV_GUILD_ID",
+        id="guild-superscript-digits",
+    ),
+]
+
+
+@pytest.mark.parametrize(("environment", "variable"), INVALID)
+def test_invalid_environments_name_the_variable(environment: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(environment)
+    message = str(caught.value)
+    assert variable in message
+    assert "\n" not in message
+    token = environment.get("DISCORD_TOKEN", "").strip()
+    if token:
+        assert token not in message
+
+
+def test_the_config_never_shows_its_token() -> None:
+    config = load_config(env(DEV_GUILD_ID=GUILD_ID))
+    assert config.token is not None
+    for shown in (repr(config), str(config), f"{config}", str(config.token), repr(config.token)):
+        assert TOKEN not in shown
+    assert GUILD_ID in repr(config)  # the repr is still useful
+
+
+@pytest.mark.parametrize("token", [TOKEN, "abc def ghi jkl mno pqr"])
+def test_a_secret_never_shows_itself(token: str) -> None:
+    secret = Secret(token)
+    for shown in (repr(secret), str(secret), f"{secret}", repr([secret]), str({"t": secret})):
+        assert token not in shown
+    assert secret.reveal() == token
+
+
+# --- python -m bot --------------------------------------------------------------------
+
+
+def run_bot(cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def assert_one_line_naming(result: subprocess.CompletedProcess[str], variable: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert TOKEN not in result.stderr + result.stdout
+
+
+def test_starting_without_a_token_says_so_in_one_line(tmp_path: Path) -> None:
+    cwd = tmp_path / "run"
+    cwd.mkdir()
+    assert_one_line_naming(run_bot(cwd, tmp_path), "DISCORD_TOKEN")
+
+
+def test_a_malformed_setting_in_dotenv_is_named(tmp_path: Path) -> None:
+    cwd = tmp_path / "run"
+    cwd.mkdir()
+    (cwd / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\nDEV_GUILD_ID=my-server\n")
+    assert_one_line_naming(run_bot(cwd, tmp_path), "DEV_GUILD_ID")
