@@ -180,6 +180,10 @@ class DeliveryService:
             await self._settle_failure(batch, now, "timed out", retryable=True)
         except DeliveryError as error:
             await self._settle_failure(batch, now, error.reason, retryable=error.retryable)
+        except Exception as error:
+            # A bug, not Discord: retrying would repeat it, so fail the rows and say why.
+            log.exception("sending to channel %s raised", batch.channel_id)
+            await self._settle_failure(batch, now, repr(error), retryable=False)
         else:
             async with self._database.transaction() as tx:
                 await deliveries.mark_sent(tx, batch.delivery_ids, message_id, now)
