@@ -1,61 +1,139 @@
-"""Posts composed notifications to Discord channels and classifies what went wrong."""
+"""Posts batches of notifications to Discord channels and DMs, and says what went wrong."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import aiohttp
 import discord
 
-from bot.domain.notifications import Notification
-from bot.services.delivery import DeliveryError
+from bot.domain.models import TargetKind
+from bot.scheduling.ratelimit import RateLimiter
+from bot.services.delivery import Batch, DeliveryError
 from bot.ui.messages import compose
+from bot.ui.remind import remind_view
 
 log = logging.getLogger(__name__)
+
+#: How far back to look for a message an earlier, expired attempt may have posted.
+RECENT_MESSAGES = 50
 
 
 class ChannelSender:
     """The delivery engine's Sender, over a logged-in discord.py client."""
 
-    def __init__(self, client: discord.Client) -> None:
-        self._client = client
-
-    async def send(
+    def __init__(
         self,
-        channel_id: int,
-        notifications: Sequence[Notification],
-        ping_role_id: int | None,
-        nonce: str,
-    ) -> int:
-        message = compose(notifications, ping_role_id)
-        channel = self._client.get_partial_messageable(channel_id)
+        client: discord.Client,
+        limiter: RateLimiter,
+        guild_unavailable: Callable[[int], bool],
+    ) -> None:
+        self._client = client
+        self._limiter = limiter
+        self._guild_unavailable = guild_unavailable
+        self._dm_channels: dict[int, int] = {}
+
+    async def send(self, batch: Batch) -> int:
+        channel = await self._messageable(batch)
+        message = compose(
+            batch.notifications,
+            batch.ping_role_ids,
+            remind_buttons=batch.target_kind is TargetKind.CHANNEL,
+        )
+        titles = [n.release.show.title for n in batch.notifications]
+        await self._limiter.acquire()
         try:
             # A nonce makes discord.py send enforce_nonce: a resend within Discord's window
             # returns the first message instead of posting a second one.
             sent = await channel.send(
                 content=message.content,
                 embeds=message.embeds,
-                nonce=nonce,
+                nonce=batch.nonce,
                 allowed_mentions=message.allowed_mentions,
+                view=remind_view(message.remind_show_ids, _unique(titles)),  # type: ignore[arg-type]
             )
-        except discord.Forbidden as error:
-            raise DeliveryError(f"forbidden (code {error.code})", retryable=False) from error
-        except discord.NotFound as error:
-            raise DeliveryError(f"not found (code {error.code})", retryable=False) from error
         except discord.HTTPException as error:
-            if error.status >= 500 or error.status == 429:
-                raise DeliveryError(f"HTTP {error.status}", retryable=True) from error
-            log.error(
-                "Discord refused a message (HTTP %s, code %s): %d embeds, content %d chars",
-                error.status,
-                error.code,
-                len(message.embeds),
-                len(message.content),
-            )
-            raise DeliveryError(
-                f"HTTP {error.status} code {error.code}", retryable=False
-            ) from error
+            if error.status == 400:
+                log.error(
+                    "Discord refused a message (code %s): %d embeds of %s chars, content %d chars",
+                    error.code,
+                    len(message.embeds),
+                    [len(e) for e in message.embeds],
+                    len(message.content),
+                )
+            raise _classify(error) from error
         except (aiohttp.ClientError, OSError) as error:
-            raise DeliveryError(f"connection: {type(error).__name__}", retryable=True) from error
+            raise _lost(error) from error
         return sent.id
+
+    async def find_sent(self, batch: Batch) -> int | None:
+        channel = await self._messageable(batch)
+        expected = compose(batch.notifications, batch.ping_role_ids).content
+        me = self._client.user
+        await self._limiter.acquire()
+        try:
+            async for message in channel.history(limit=RECENT_MESSAGES):
+                if me is not None and message.author.id == me.id and message.content == expected:
+                    return message.id
+        except discord.HTTPException as error:
+            raise _classify(error) from error
+        except (aiohttp.ClientError, OSError) as error:
+            raise _lost(error) from error
+        return None
+
+    async def tell_guild(self, guild_id: int, text: str, avoid_channel_id: int) -> None:
+        """Post a notice for moderators in the system channel (best effort, logged)."""
+        guild = self._client.get_guild(guild_id)
+        channel = None if guild is None else guild.system_channel
+        if channel is None or channel.id == avoid_channel_id:
+            log.warning("guild %s has no channel to be told: %s", guild_id, text)
+            return
+        await self._limiter.acquire()
+        try:
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except (discord.HTTPException, aiohttp.ClientError, OSError):
+            log.warning("could not tell guild %s: %s", guild_id, text, exc_info=True)
+
+    async def _messageable(self, batch: Batch) -> discord.abc.Messageable:
+        if batch.target_kind is TargetKind.USER:
+            return await self._dm_channel(batch.target_id)
+        if self._guild_unavailable(batch.guild_id):
+            raise DeliveryError("guild unavailable (Discord outage)", retryable=True)
+        return self._client.get_partial_messageable(batch.target_id)
+
+    async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
+        channel_id = self._dm_channels.get(user_id)
+        if channel_id is None:
+            await self._limiter.acquire()
+            try:
+                channel = await self._client.create_dm(discord.Object(id=user_id))
+            except discord.HTTPException as error:
+                raise _classify(error) from error
+            except (aiohttp.ClientError, OSError) as error:
+                raise DeliveryError(
+                    f"connection: {type(error).__name__}", retryable=True
+                ) from error
+            channel_id = self._dm_channels[user_id] = channel.id
+        return self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+
+
+def _classify(error: discord.HTTPException) -> DeliveryError:
+    """Map Discord's answer to what the engine should do about it."""
+    retryable = error.status >= 500 or error.status == 429
+    return DeliveryError(
+        f"HTTP {error.status} code {error.code}", retryable=retryable, code=error.code
+    )
+
+
+def _lost(error: Exception) -> DeliveryError:
+    """A dropped or refused connection: Discord may or may not have the message."""
+    return DeliveryError(f"connection: {type(error).__name__}", retryable=True)
+
+
+def _unique(titles: Sequence[str]) -> list[str]:
+    seen: list[str] = []
+    for title in titles:
+        if title not in seen:
+            seen.append(title)
+    return seen

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from types import SimpleNamespace
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -15,15 +17,27 @@ from bot.clock import Clock, utcnow
 from bot.config import Config
 from bot.domain.errors import UserError
 from bot.scheduling.dispatcher import Dispatcher
+from bot.scheduling.ratelimit import RateLimiter
+from bot.services.audiences import FollowService, SubscriptionService
 from bot.services.delivery import DeliveryPolicy, DeliveryService
+from bot.services.lifecycle import GuildLifecycle
 from bot.services.releases import ReleaseService
 from bot.services.settings import SettingsService
 from bot.storage import settings as settings_store
 from bot.storage.database import Database
+from bot.ui.remind import RemindButton
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.releases", "cogs.countdown", "cogs.settings", "cogs.help")
+COGS = (
+    "cogs.releases",
+    "cogs.countdown",
+    "cogs.settings",
+    "cogs.follows",
+    "cogs.subscriptions",
+    "cogs.guild_events",
+    "cogs.help",
+)
 UNEXPECTED_ERROR_REPLY = (
     "Something went wrong on Airdate's side and nothing was changed. Please try again; "
     "if it keeps happening, tell the server's moderators."
@@ -46,36 +60,58 @@ class AirdateBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        http_trace = aiohttp.TraceConfig()
+        http_trace.on_request_end.append(self._count_response)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             help_command=None,
             # Nothing the bot posts pings anyone unless a message opts that role in.
             allowed_mentions=discord.AllowedMentions.none(),
+            http_trace=http_trace,
         )
+        policy = policy or DeliveryPolicy(rate_per_second=config.rate_limit_per_second)
         self.config = config
         self.database = database
         self.clock = clock
-        self.delivery = DeliveryService(database, ChannelSender(self), policy or DeliveryPolicy())
-        self.dispatcher = Dispatcher(
-            self.delivery, clock, claim_limit=(policy or DeliveryPolicy()).claim_limit
-        )
-        self.releases = ReleaseService(
-            database, clock, self.dispatcher.wake, config.notice_debounce
-        )
-        self.guild_settings = SettingsService(database, clock, self.dispatcher.wake)
+        self.unavailable_guilds: set[int] = set()
+        self.rate_limiter = RateLimiter(policy.rate_per_second)
+        sender = ChannelSender(self, self.rate_limiter, self.unavailable_guilds.__contains__)
+        self.delivery = DeliveryService(database, sender, policy, clock)
+        self.dispatcher = Dispatcher(self.delivery, clock)
+        self.delivery.on_capacity = self.dispatcher.wake
+        wake = self.dispatcher.wake
+        self.releases = ReleaseService(database, clock, wake, config.notice_debounce)
+        self.guild_settings = SettingsService(database, clock, wake)
+        self.follows = FollowService(database, clock, wake)
+        self.subscriptions = SubscriptionService(database, clock, wake)
+        self.guild_lifecycle = GuildLifecycle(database, clock, wake)
+        self.rate_limited_responses = 0
         self.unexpected_errors: list[BaseException] = []
         self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
         for name in COGS:
             await self.load_extension(name)
+        self.add_dynamic_items(RemindButton)
         await self.sync_commands()
+        self.delivery.start()
         self.dispatcher.start()
 
     async def close(self) -> None:
         await self.dispatcher.stop()
+        await self.delivery.stop()
         await super().close()
+
+    async def _count_response(
+        self,
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        if params.response.status == 429:
+            self.rate_limited_responses += 1
+            self.delivery.stats.rate_limited += 1
 
     async def sync_commands(self) -> None:
         """Sync to the dev guild, or globally only when the command set changed."""

@@ -44,6 +44,7 @@ class Config:
     api_base: str | None = None
     gateway_url: str | None = None
     notice_debounce: timedelta = timedelta(seconds=60)
+    rate_limit_per_second: float = 40.0
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -97,8 +98,15 @@ def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config
             "NOTICE_DEBOUNCE_SECONDS must be a whole number of seconds from 0 to 86400, "
             f"like 60, not {debounce!r}."
         )
+    rate = _get(env, "RATE_LIMIT_PER_SECOND") or "40"
+    if not _DIGITS.fullmatch(rate) or not 1 <= int(rate) <= 50:
+        raise ConfigError(
+            "RATE_LIMIT_PER_SECOND must be a whole number of requests per second from 1 to 50 "
+            f"(Discord allows 50), like 40, not {rate!r}."
+        )
     return Config(
         token=None if token is None else Secret(token),
+        rate_limit_per_second=float(rate),
         database_path=Path(_get(env, "DATABASE_PATH") or "data/airdate.db"),
         dev_guild_id=None if dev_guild is None else int(dev_guild),
         log_level=level,

@@ -10,6 +10,7 @@ from bot.client import AirdateBot
 from bot.domain import durations
 from bot.ui import replies
 from bot.ui.paging import UpcomingPages
+from bot.ui.remind import remind_view
 from cogs._context import guild_id_of
 from cogs.releases import release_autocomplete
 
@@ -26,7 +27,9 @@ class CountdownCommands(commands.Cog):
     @app_commands.autocomplete(release=release_autocomplete)
     async def countdown(self, interaction: discord.Interaction, release: str) -> None:
         found = await self.bot.releases.get(guild_id_of(interaction), release)
-        await interaction.response.send_message(embed=replies.release_card(found))
+        view = remind_view([found.show.id])
+        assert view is not None
+        await interaction.response.send_message(embed=replies.release_card(found), view=view)
 
     @app_commands.command(name="upcoming", description="Upcoming releases, soonest first")
     @app_commands.describe(within="How far ahead to look, e.g. 7d or 12h (default 30d)")

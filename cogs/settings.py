@@ -83,7 +83,7 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
         if current.channel_id is None:
             raise InvalidInput("No announcement channel yet. Set one with `/settings channel`.")
         sample = sample_announcement(self.bot.clock())
-        message = compose([sample], current.role_id)
+        message = compose([sample], () if current.role_id is None else (current.role_id,))
         channel = self.bot.get_partial_messageable(current.channel_id)
         await channel.send(
             content=message.content,

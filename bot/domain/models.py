@@ -104,17 +104,65 @@ class GuildSettings:
     role_id: int | None = None
     offsets: tuple[timedelta, ...] = (timedelta(days=7), timedelta(days=1), timedelta(hours=1))
     timezone: str = "UTC"
+    channel_disabled_reason: str | None = None
+    removed: bool = False
+
+
+class TargetKind(StrEnum):
+    """Where a delivery goes: a guild channel, or a member's DMs."""
+
+    CHANNEL = "channel"
+    USER = "user"
+
+
+class Via(StrEnum):
+    """How a member hears about a show they subscribed to."""
+
+    ROLE = "role"
+    DM = "dm"
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryKey:
-    """What makes a delivery unique: one message owed to one target."""
+    """What makes a delivery unique: one message owed to one target.
+
+    Channel and user ids are both Discord snowflakes, unique across kinds, so the target
+    kind travels beside the key rather than in it.
+    """
 
     release_id: int
     kind: DeliveryKind
     offset_seconds: int
     revision: int
     target_id: int
+    target_kind: TargetKind = TargetKind.CHANNEL
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """A channel following one show (or every show, `show_id` None), maybe pinging a role."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    show_id: int | None
+    role_id: int | None = None
+    episodes: bool = True
+    disabled_reason: str | None = None
+    show_title: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_reason is None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    guild_id: int
+    user_id: int
+    show_id: int
+    via: Via
+    show_title: str = ""
 
 
 @dataclass(frozen=True, slots=True)

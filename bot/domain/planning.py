@@ -19,6 +19,7 @@ from bot.domain.models import (
     Precision,
     ReleaseStatus,
     ReleaseTime,
+    TargetKind,
     require_aware,
 )
 
@@ -45,6 +46,7 @@ def owed_deliveries(
     target_id: int,
     offsets: Iterable[timedelta],
     now: datetime,
+    target_kind: TargetKind = TargetKind.CHANNEL,
 ) -> list[PlannedDelivery]:
     """Return the reminders and announcement a target is owed from `now` on.
 
@@ -61,11 +63,18 @@ def owed_deliveries(
         due_at = time.at - offset
         if due_at > now:
             key = DeliveryKey(
-                release_id, DeliveryKind.REMINDER, int(offset.total_seconds()), revision, target_id
+                release_id,
+                DeliveryKind.REMINDER,
+                int(offset.total_seconds()),
+                revision,
+                target_id,
+                target_kind,
             )
             planned.append(PlannedDelivery(key, due_at))
     if time.at > now:
-        key = DeliveryKey(release_id, DeliveryKind.ANNOUNCEMENT, 0, revision, target_id)
+        key = DeliveryKey(
+            release_id, DeliveryKind.ANNOUNCEMENT, 0, revision, target_id, target_kind
+        )
         planned.append(PlannedDelivery(key, time.at))
     return planned
 

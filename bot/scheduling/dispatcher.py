@@ -19,8 +19,8 @@ SAFETY_TICK_JOB_ID = "airdate-safety-tick"
 
 
 class Outbox(Protocol):
-    async def run_due(self, now: datetime) -> int:
-        """Send or settle what is due at `now`; return how many rows were claimed."""
+    async def run_due(self, now: datetime) -> bool:
+        """Take on what is due at `now`; return True if more may be waiting already."""
 
     async def next_wake_at(self) -> datetime | None:
         """Return when the next row comes due or lease expires."""
@@ -38,12 +38,10 @@ class Dispatcher:
         outbox: Outbox,
         clock: Clock,
         *,
-        claim_limit: int,
         safety_tick_seconds: float = 60.0,
     ) -> None:
         self._outbox = outbox
         self._clock = clock
-        self._claim_limit = claim_limit
         self._safety_tick_seconds = safety_tick_seconds
         self._wake_event = asyncio.Event()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -85,7 +83,7 @@ class Dispatcher:
             await self._wake_event.wait()
             self._wake_event.clear()
             try:
-                while await self._outbox.run_due(self._clock()) >= self._claim_limit:
+                while await self._outbox.run_due(self._clock()):
                     pass
                 self._arm(await self._outbox.next_wake_at())
             except asyncio.CancelledError:

@@ -1,217 +1,403 @@
-"""The delivery engine's work: claim what is due, decide, send, and record the outcome."""
+"""The delivery engine's work: claim what is due, decide, send fairly, record the outcome."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.domain.models import DeliveryKind, GuildSettings, Release, ReleaseStatus
+from bot.clock import Clock
+from bot.domain.audience import channel_audiences
+from bot.domain.models import (
+    DeliveryKind,
+    GuildSettings,
+    Release,
+    ReleaseStatus,
+    TargetKind,
+)
 from bot.domain.notifications import Notification
 from bot.domain.planning import ANNOUNCEMENT_CATCH_UP, Verdict, delivery_nonce, triage
-from bot.storage import deliveries, releases, settings
-from bot.storage.database import Database
+from bot.scheduling.ratelimit import ChannelWindows
+from bot.scheduling.sendqueue import FairQueue
+from bot.storage import deliveries, follows, releases, settings
+from bot.storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
 
 #: Discord allows 10 embeds a message; one notification is one embed.
 MAX_NOTIFICATIONS_PER_MESSAGE = 10
+#: Discord error codes that mean Airdate may not (or can no longer) post in a channel.
+CHANNEL_GONE_CODES = frozenset({10003, 50001, 50013})
+CANNOT_DM_CODE = 50007
+INVALID_FORM_CODE = 50035
 
 
 class DeliveryError(Exception):
     """A send that did not go through; `retryable` says whether trying again can help."""
 
-    def __init__(self, reason: str, *, retryable: bool) -> None:
+    def __init__(self, reason: str, *, retryable: bool, code: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Rows that go out as one message to one channel or member."""
+
+    guild_id: int
+    target_id: int
+    target_kind: TargetKind
+    nonce: str
+    delivery_ids: tuple[int, ...]
+    notifications: tuple[Notification, ...]
+    ping_role_ids: tuple[int, ...]
+    attempts: int
+    deadline: datetime
+    #: An earlier attempt's lease ran out beyond Discord's nonce window: look before sending.
+    look_first: bool = False
+
+    @property
+    def channel_key(self) -> int:
+        return self.target_id
+
+    @property
+    def announced_release_ids(self) -> tuple[int, ...]:
+        return tuple(
+            n.release.id for n in self.notifications if n.kind is DeliveryKind.ANNOUNCEMENT
+        )
 
 
 class Sender(Protocol):
-    async def send(
-        self,
-        channel_id: int,
-        notifications: Sequence[Notification],
-        ping_role_id: int | None,
-        nonce: str,
-    ) -> int:
-        """Post one message carrying `notifications`; return its id or raise DeliveryError."""
+    async def send(self, batch: Batch) -> int:
+        """Post the batch as one message; return its id or raise DeliveryError."""
+
+    async def find_sent(self, batch: Batch) -> int | None:
+        """Return the id of this batch's message if it is among the target's recent ones."""
+
+    async def tell_guild(self, guild_id: int, text: str, avoid_channel_id: int) -> None:
+        """Tell the guild's moderators something, in a channel other than the broken one."""
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryPolicy:
     lease: timedelta = timedelta(seconds=30)
     send_timeout: timedelta = timedelta(seconds=15)
-    claim_limit: int = 500
+    claim_limit: int = 1000
     max_backoff: timedelta = timedelta(minutes=5)
+    #: Discord returns the first message for a repeated nonce for "a few minutes".
+    nonce_window: timedelta = timedelta(minutes=4)
+    rate_per_second: float = 40.0
+    workers: int = 16
 
 
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """Rows that go out as one message to one channel."""
-
-    channel_id: int
-    nonce: str
-    delivery_ids: tuple[int, ...]
-    notifications: tuple[Notification, ...]
-    ping_role_id: int | None
-    announced_release_ids: tuple[int, ...]
-    attempts: int
-    deadline: datetime
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    found_after_lease: int = 0
+    rate_limited: int = 0
+    latest_lateness: list[float] = field(default_factory=list)
 
 
 class DeliveryService:
-    """Implements the dispatcher's Outbox over the database and a Sender."""
+    """Implements the dispatcher's Outbox over the database, a fair queue and a Sender."""
 
-    def __init__(self, database: Database, sender: Sender, policy: DeliveryPolicy) -> None:
+    def __init__(
+        self, database: Database, sender: Sender, policy: DeliveryPolicy, clock: Clock
+    ) -> None:
         self._database = database
         self._sender = sender
         self._policy = policy
+        self._clock = clock
+        self._queue: FairQueue[Batch] = FairQueue(ChannelWindows())
+        self._in_flight: set[int] = set()
+        self._workers: list[asyncio.Task[None]] = []
+        self.on_capacity: Callable[[], None] = lambda: None
+        self.stats = DeliveryStats()
 
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        for number in range(self._policy.workers):
+            task = asyncio.create_task(self._work(), name=f"airdate-sender-{number}")
+            task.add_done_callback(_log_crash)
+            self._workers.append(task)
+
+    async def stop(self) -> None:
+        for task in self._workers:
+            task.cancel()
+        for task in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._workers.clear()
+
+    # ------------------------------------------------------------------ the Outbox
     async def next_wake_at(self) -> datetime | None:
         async with self._database.snapshot() as tx:
-            return await deliveries.next_wake_at(tx)
+            at = await deliveries.next_wake_at(tx)
+        if at is not None and self._in_flight and at <= self._clock():
+            # Rows still queued in memory hold leases that may run out before they are sent;
+            # they are not claimed twice, so don't spin on them.
+            return self._clock() + timedelta(seconds=1)
+        return at
 
-    async def run_due(self, now: datetime) -> int:
-        batches, claimed = await self._claim(now)
-        by_channel: dict[int, list[Batch]] = defaultdict(list)
+    async def run_due(self, now: datetime) -> bool:
+        """Claim what is due into the send queue; return True if more may be waiting."""
+        room = self._policy.claim_limit - len(self._queue)
+        if room <= 0:
+            return False
+        batches, claimed = await self._claim(now, room)
         for batch in batches:
-            by_channel[batch.channel_id].append(batch)
-        await asyncio.gather(*(self._send_in_order(group, now) for group in by_channel.values()))
-        return claimed
+            self._queue.put(batch)
+        return claimed >= room
 
-    async def _claim(self, now: datetime) -> tuple[list[Batch], int]:
+    # ------------------------------------------------------------------ claiming
+    async def _claim(self, now: datetime, limit: int) -> tuple[list[Batch], int]:
         policy = self._policy
+        queued = len(self._queue)
+        lease_until = now + policy.lease + timedelta(seconds=queued / policy.rate_per_second)
         async with self._database.transaction() as tx:
-            claimed = await deliveries.claim_due(tx, now, now + policy.lease, policy.claim_limit)
+            claimed = [
+                row
+                for row in await deliveries.claim_due(tx, now, lease_until, limit)
+                if row.due.delivery_id not in self._in_flight
+            ]
+            # The lease must outlast the wait in the queue behind what is already there.
+            wait = (queued + len(claimed)) / policy.rate_per_second
+            await deliveries.retry_at(
+                tx,
+                [row.due.delivery_id for row in claimed],
+                now + policy.lease + timedelta(seconds=wait),
+                error=None,
+            )
             if not claimed:
                 return [], 0
             verdicts = triage([row.due for row in claimed], now)
+            stale = {
+                row.due.delivery_id
+                for row in claimed
+                if row.due.key.kind is DeliveryKind.REMINDER
+                and row.lease_expired_at is not None
+                and now - row.lease_expired_at > policy.nonce_window
+            }
             skipped = [
                 row.due.delivery_id
                 for row in claimed
-                if verdicts[row.due.delivery_id] is Verdict.SKIP
+                if verdicts[row.due.delivery_id] is Verdict.SKIP or row.due.delivery_id in stale
             ]
             await deliveries.mark_skipped(tx, skipped, "stale when due")
-            to_send = [row for row in claimed if verdicts[row.due.delivery_id] is not Verdict.SKIP]
-            release_cache: dict[int, Release] = {}
-            settings_cache: dict[int, GuildSettings] = {}
-            groups: dict[tuple[int, str | None], list[deliveries.ClaimedRow]] = defaultdict(list)
-            for row in to_send:
-                # Rows that already went out together once keep their group and nonce.
-                groups[(row.due.key.target_id, row.nonce)].append(row)
-            batches = []
-            for (channel_id, nonce), rows in groups.items():
-                chunks = (
-                    [rows]
-                    if nonce is not None
-                    else [
-                        rows[i : i + MAX_NOTIFICATIONS_PER_MESSAGE]
-                        for i in range(0, len(rows), MAX_NOTIFICATIONS_PER_MESSAGE)
-                    ]
-                )
-                for chunk in chunks:
-                    notifications = []
-                    for row in chunk:
-                        release_id = row.due.key.release_id
-                        if release_id not in release_cache:
-                            found = await releases.release_by_id(tx, release_id)
-                            assert found is not None, "a delivery's release always exists"
-                            release_cache[release_id] = found
-                        late = row.late or verdicts[row.due.delivery_id] is Verdict.SEND_LATE
-                        notifications.append(
-                            Notification(
-                                kind=row.due.key.kind,
-                                release=release_cache[release_id],
-                                due_at=row.due.due_at,
-                                offset=timedelta(seconds=row.due.key.offset_seconds),
-                                late=late,
-                                old_time=row.old_time,
-                            )
-                        )
-                    guild_id = chunk[0].guild_id
-                    if guild_id not in settings_cache:
-                        settings_cache[guild_id] = await settings.guild_settings(tx, guild_id)
-                    ids = tuple(row.due.delivery_id for row in chunk)
-                    batch_nonce = nonce or delivery_nonce(row.due.key for row in chunk)
-                    await deliveries.fix_batch(
-                        tx,
-                        ids,
-                        batch_nonce,
-                        late_ids=[
-                            n_id for n_id, n in zip(ids, notifications, strict=True) if n.late
-                        ],
-                    )
-                    batches.append(
-                        Batch(
-                            channel_id=channel_id,
-                            nonce=batch_nonce,
-                            delivery_ids=ids,
-                            notifications=tuple(notifications),
-                            ping_role_id=settings_cache[guild_id].role_id,
-                            announced_release_ids=tuple(
-                                row.due.key.release_id
-                                for row in chunk
-                                if row.due.key.kind is DeliveryKind.ANNOUNCEMENT
-                            ),
-                            attempts=max(row.attempts for row in chunk),
-                            deadline=min(_deadline(row) for row in chunk),
-                        )
-                    )
-            return batches, len(claimed)
+            sendable = [row for row in claimed if row.due.delivery_id not in set(skipped)]
+            batches = await self._batches(tx, sendable, verdicts, now)
+        for batch in batches:
+            self._in_flight.update(batch.delivery_ids)
+        return batches, len(claimed)
 
-    async def _send_in_order(self, batches: Sequence[Batch], now: datetime) -> None:
-        for batch in sorted(batches, key=lambda b: min(n.due_at for n in b.notifications)):
-            await self._send(batch, now)
-
-    async def _send(self, batch: Batch, now: datetime) -> None:
-        try:
-            message_id = await asyncio.wait_for(
-                self._sender.send(
-                    batch.channel_id, batch.notifications, batch.ping_role_id, batch.nonce
-                ),
-                timeout=self._policy.send_timeout.total_seconds(),
+    async def _batches(
+        self,
+        tx: Transaction,
+        rows: Sequence[deliveries.ClaimedRow],
+        verdicts: dict[int, Verdict],
+        now: datetime,
+    ) -> list[Batch]:
+        release_cache: dict[int, Release] = {}
+        settings_cache: dict[int, GuildSettings] = {}
+        groups: dict[tuple[int, str | None], list[deliveries.ClaimedRow]] = defaultdict(list)
+        for row in rows:
+            # Rows that already went out together once keep their group and nonce.
+            groups[(row.due.key.target_id, row.nonce)].append(row)
+        batches = []
+        for (target_id, nonce), group in groups.items():
+            step = MAX_NOTIFICATIONS_PER_MESSAGE
+            chunks = (
+                [group]
+                if nonce is not None
+                else [group[i : i + step] for i in range(0, len(group), step)]
             )
+            for chunk in chunks:
+                notifications = []
+                for row in chunk:
+                    release_id = row.due.key.release_id
+                    if release_id not in release_cache:
+                        found = await releases.release_by_id(tx, release_id)
+                        assert found is not None, "a delivery's release always exists"
+                        release_cache[release_id] = found
+                    notifications.append(
+                        Notification(
+                            kind=row.due.key.kind,
+                            release=release_cache[release_id],
+                            due_at=row.due.due_at,
+                            offset=timedelta(seconds=row.due.key.offset_seconds),
+                            late=row.late or verdicts[row.due.delivery_id] is Verdict.SEND_LATE,
+                            old_time=row.old_time,
+                        )
+                    )
+                guild_id = chunk[0].guild_id
+                if guild_id not in settings_cache:
+                    settings_cache[guild_id] = await settings.guild_settings(tx, guild_id)
+                target_kind = chunk[0].due.key.target_kind
+                roles: tuple[int, ...] = ()
+                if target_kind is TargetKind.CHANNEL:
+                    roles = await _ping_roles(
+                        tx, settings_cache[guild_id], target_id, notifications
+                    )
+                ids = tuple(row.due.delivery_id for row in chunk)
+                batch_nonce = nonce or delivery_nonce(row.due.key for row in chunk)
+                await deliveries.fix_batch(
+                    tx,
+                    ids,
+                    batch_nonce,
+                    late_ids=[i for i, n in zip(ids, notifications, strict=True) if n.late],
+                )
+                expired = [row.lease_expired_at for row in chunk if row.lease_expired_at]
+                batches.append(
+                    Batch(
+                        guild_id=guild_id,
+                        target_id=target_id,
+                        target_kind=target_kind,
+                        nonce=batch_nonce,
+                        delivery_ids=ids,
+                        notifications=tuple(notifications),
+                        ping_role_ids=roles,
+                        attempts=max(row.attempts for row in chunk),
+                        deadline=min(_deadline(row) for row in chunk),
+                        look_first=any(now - at > self._policy.nonce_window for at in expired),
+                    )
+                )
+        return batches
+
+    # ------------------------------------------------------------------ sending
+    async def _work(self) -> None:
+        while True:
+            batch = await self._queue.get()
+            try:
+                await self._send(batch)
+            finally:
+                self._in_flight.difference_update(batch.delivery_ids)
+                if len(self._queue) < self._policy.claim_limit // 2:
+                    self.on_capacity()
+
+    async def _send(self, batch: Batch) -> None:
+        timeout = self._policy.send_timeout.total_seconds()
+        try:
+            message_id = None
+            if batch.look_first:
+                message_id = await asyncio.wait_for(self._sender.find_sent(batch), timeout)
+                if message_id is not None:
+                    self.stats.found_after_lease += 1
+                    log.info("found message %s already posted for %s", message_id, batch.nonce)
+            if message_id is None:
+                message_id = await asyncio.wait_for(self._sender.send(batch), timeout)
         except TimeoutError:
-            await self._settle_failure(batch, now, "timed out", retryable=True)
+            await self._settle_failure(batch, DeliveryError("timed out", retryable=True))
         except DeliveryError as error:
-            await self._settle_failure(batch, now, error.reason, retryable=error.retryable)
+            await self._settle_failure(batch, error)
         except Exception as error:
             # A bug, not Discord: retrying would repeat it, so fail the rows and say why.
-            log.exception("sending to channel %s raised", batch.channel_id)
-            await self._settle_failure(batch, now, repr(error), retryable=False)
+            log.exception("sending to %s raised", batch.target_id)
+            await self._settle_failure(batch, DeliveryError(repr(error), retryable=False))
         else:
+            now = self._clock()
             async with self._database.transaction() as tx:
                 await deliveries.mark_sent(tx, batch.delivery_ids, message_id, now)
                 for release_id in batch.announced_release_ids:
                     await releases.set_status(tx, release_id, ReleaseStatus.RELEASED)
-            log.info(
-                "sent %d notification(s) to channel %s as message %s",
-                len(batch.notifications),
-                batch.channel_id,
-                message_id,
-            )
+            self.stats.sent += 1
+            log.debug("sent %s to %s as %s", batch.nonce, batch.target_id, message_id)
 
-    async def _settle_failure(
-        self, batch: Batch, now: datetime, reason: str, *, retryable: bool
-    ) -> None:
+    async def _settle_failure(self, batch: Batch, error: DeliveryError) -> None:
+        now = self._clock()
+        if batch.target_kind is TargetKind.CHANNEL and error.code in CHANNEL_GONE_CODES:
+            await self._disable_channel(batch, error, now)
+            return
+        if batch.target_kind is TargetKind.USER and error.code == CANNOT_DM_CODE:
+            await self._pause_dms(batch, error, now)
+            return
         backoff = min(timedelta(seconds=2**batch.attempts), self._policy.max_backoff)
         async with self._database.transaction() as tx:
-            if retryable and now + backoff < batch.deadline:
+            if error.retryable and now + backoff < batch.deadline:
+                self.stats.retried += 1
                 log.warning(
-                    "send to channel %s failed (%s); retrying in %s",
-                    batch.channel_id,
-                    reason,
-                    backoff,
+                    "send to %s failed (%s); retrying in %s", batch.target_id, error.reason, backoff
                 )
-                await deliveries.retry_at(tx, batch.delivery_ids, now + backoff, reason)
+                await deliveries.retry_at(tx, batch.delivery_ids, now + backoff, error.reason)
             else:
-                log.error("send to channel %s failed for good: %s", batch.channel_id, reason)
-                await deliveries.mark_failed(tx, batch.delivery_ids, reason)
+                self.stats.failed += 1
+                log.error("send to %s failed for good: %s", batch.target_id, error.reason)
+                await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+
+    async def _disable_channel(self, batch: Batch, error: DeliveryError, now: datetime) -> None:
+        reason = _channel_reason(error.code)
+        async with self._database.transaction() as tx:
+            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+            newly = await disable_channel(tx, batch.guild_id, batch.target_id, reason, now)
+        self.stats.failed += 1
+        log.warning("channel %s disabled: %s", batch.target_id, reason)
+        if newly:
+            await self._sender.tell_guild(
+                batch.guild_id,
+                f"Airdate stopped posting in <#{batch.target_id}>: {reason}. Fix that, then "
+                "run `/follow` (or `/settings channel`) for it again to resume.",
+                avoid_channel_id=batch.target_id,
+            )
+
+    async def _pause_dms(self, batch: Batch, error: DeliveryError, now: datetime) -> None:
+        async with self._database.transaction() as tx:
+            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+            await follows.pause_dms(tx, batch.target_id, now)
+            await deliveries.skip_pending_for_target(tx, batch.target_id, "DMs closed")
+        self.stats.failed += 1
+        log.info(
+            "member %s does not accept DMs; their DM subscriptions are paused", batch.target_id
+        )
+
+
+async def disable_channel(
+    tx: Transaction, guild_id: int, channel_id: int, reason: str, now: datetime
+) -> bool:
+    """Stop posting in a channel: its follows disabled, what it was owed skipped.
+
+    Return True if anything was enabled before, so the guild is told only once.
+    """
+    newly = await follows.disable_channel_follows(tx, channel_id, reason, now) > 0
+    guild = await settings.guild_settings(tx, guild_id)
+    if guild.channel_id == channel_id and guild.channel_disabled_reason is None:
+        await settings.save_guild_settings(tx, replace(guild, channel_disabled_reason=reason), now)
+        newly = True
+    await deliveries.skip_pending_for_target(tx, channel_id, reason)
+    return newly
+
+
+def _channel_reason(code: int | None) -> str:
+    if code == 10003:
+        return "the channel no longer exists"
+    if code == 50001:
+        return "Airdate can no longer see the channel (missing access)"
+    return (
+        "Airdate lacks permission to post there "
+        "(it needs View Channel, Send Messages and Embed Links)"
+    )
+
+
+async def _ping_roles(
+    tx: Transaction, guild: GuildSettings, channel_id: int, notifications: Sequence[Notification]
+) -> tuple[int, ...]:
+    """Return the roles of every follow of this channel that covers one of the releases."""
+    roles: list[int] = []
+    for notification in notifications:
+        covering = await follows.follows_covering_show(
+            tx, guild.guild_id, notification.release.show.id
+        )
+        for audience in channel_audiences(notification.release, guild, covering):
+            if audience.channel_id == channel_id:
+                roles += [r for r in audience.role_ids if r not in roles]
+    return tuple(roles)
 
 
 def _deadline(row: deliveries.ClaimedRow) -> datetime:
@@ -221,4 +407,6 @@ def _deadline(row: deliveries.ClaimedRow) -> datetime:
     return row.due.due_at + ANNOUNCEMENT_CATCH_UP
 
 
-WakeCallback = Callable[[], None]
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("delivery worker died", exc_info=task.exception())

@@ -18,7 +18,8 @@ from bot.domain.models import (
     ReleaseStatus,
     ReleaseTime,
 )
-from bot.domain.planning import PlannedDelivery, owed_deliveries
+from bot.domain.planning import PlannedDelivery
+from bot.services import planner
 from bot.storage import deliveries, releases, settings
 from bot.storage.database import Database, Transaction
 
@@ -97,7 +98,7 @@ class ReleaseService:
             )
             await releases.update_show(tx, show)
             release = await releases.insert_release(tx, show, label, time, now)
-            planned = await _plan(tx, release, guild, now)
+            planned = await planner.replan_release(tx, release, now)
         self._wake()
         log.info("guild %s added release %s", guild_id, release.id)
         return _result(release, guild, planned)
@@ -146,7 +147,7 @@ class ReleaseService:
                     await deliveries.skip_pending(tx, release.id, "release moved")
                     await self._owe_notices(tx, release, updated, guild_id, now)
             await releases.save_release(tx, updated, now)
-            planned = await _plan(tx, updated, guild, now)
+            planned = await planner.replan_release(tx, updated, now)
         self._wake()
         return replace(_result(updated, guild, planned), moved=moved)
 
@@ -181,7 +182,7 @@ class ReleaseService:
         self, tx: Transaction, before: Release, after: Release, guild_id: int, now: datetime
     ) -> None:
         """Owe each target already told about the release one (debounced) notice."""
-        for target_id in await deliveries.targets_told(tx, before.id):
+        for target_id, target_kind in await deliveries.targets_told(tx, before.id):
             pending = await deliveries.pending_notice(
                 tx, before.id, target_id, before.time.timezone
             )
@@ -192,7 +193,9 @@ class ReleaseService:
                 )
             if not dates.moved_enough(told, after.time):
                 continue
-            key = DeliveryKey(after.id, DeliveryKind.NOTICE, 0, after.revision, target_id)
+            key = DeliveryKey(
+                after.id, DeliveryKind.NOTICE, 0, after.revision, target_id, target_kind
+            )
             await deliveries.insert_notice(
                 tx,
                 guild_id=guild_id,
@@ -230,23 +233,6 @@ def _moved(release: Release, time: ReleaseTime) -> Release:
     later = release.time.at is not None and time.at is not None and time.at > release.time.at
     status = ReleaseStatus.DELAYED if later else ReleaseStatus.SCHEDULED
     return replace(release, time=time, revision=release.revision + 1, status=status)
-
-
-async def _plan(
-    tx: Transaction, release: Release, guild: GuildSettings, now: datetime
-) -> list[PlannedDelivery]:
-    if guild.channel_id is None:
-        return []
-    planned = owed_deliveries(
-        release_id=release.id,
-        time=release.time,
-        revision=release.revision,
-        target_id=guild.channel_id,
-        offsets=guild.offsets,
-        now=now,
-    )
-    await deliveries.insert_planned(tx, guild.guild_id, planned, now)
-    return planned
 
 
 def _result(

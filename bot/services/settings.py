@@ -10,8 +10,8 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.domain import durations, when
 from bot.domain.models import GuildSettings
-from bot.domain.planning import owed_deliveries
-from bot.storage import deliveries, releases, settings
+from bot.services import planner
+from bot.storage import deliveries, settings
 from bot.storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class SettingsService:
         now = self._clock()
         async with self._database.transaction() as tx:
             before = await settings.guild_settings(tx, guild_id)
-            after = replace(before, channel_id=channel_id)
+            after = replace(before, channel_id=channel_id, channel_disabled_reason=None)
             await settings.save_guild_settings(tx, after, now)
             if before.channel_id is not None and before.channel_id != channel_id:
                 await deliveries.move_pending_notices(tx, guild_id, before.channel_id, channel_id)
@@ -69,18 +69,5 @@ class SettingsService:
 
 async def _replan(tx: Transaction, guild: GuildSettings, now: datetime) -> None:
     """Make every scheduled release's pending rows match the guild's current settings."""
-    for release in await releases.scheduled_releases(tx, guild.guild_id, now):
-        planned = (
-            []
-            if guild.channel_id is None
-            else owed_deliveries(
-                release_id=release.id,
-                time=release.time,
-                revision=release.revision,
-                target_id=guild.channel_id,
-                offsets=guild.offsets,
-                now=now,
-            )
-        )
-        await deliveries.replace_planned(tx, guild.guild_id, release.id, planned, now)
+    await planner.replan_guild(tx, guild.guild_id, now)
     log.info("replanned guild %s", guild.guild_id)

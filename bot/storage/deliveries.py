@@ -14,6 +14,7 @@ from bot.domain.models import (
     Precision,
     ReleaseStatus,
     ReleaseTime,
+    TargetKind,
 )
 from bot.domain.planning import DueRow, PlannedDelivery
 from bot.storage.convert import from_epoch, maybe_datetime, maybe_epoch, to_epoch
@@ -33,6 +34,8 @@ class ClaimedRow:
     nonce: str | None
     late: bool
     old_time: ReleaseTime | None
+    #: Set when an earlier attempt's lease ran out: that attempt may have reached Discord.
+    lease_expired_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +61,9 @@ async def insert_planned(
     await tx.executemany(
         """
         INSERT OR IGNORE INTO deliveries
-            (release_id, guild_id, kind, offset_seconds, revision, target_id, due_at, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            (release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
+             due_at, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             (
@@ -69,6 +73,7 @@ async def insert_planned(
                 p.key.offset_seconds,
                 p.key.revision,
                 p.key.target_id,
+                p.key.target_kind.value,
                 to_epoch(p.due_at),
                 to_epoch(now),
             )
@@ -88,7 +93,7 @@ async def replace_planned(
     wanted = {p.key for p in planned}
     rows = await tx.fetchall(
         """
-        SELECT id, kind, offset_seconds, revision, target_id FROM deliveries
+        SELECT id, kind, offset_seconds, revision, target_id, target_kind FROM deliveries
         WHERE release_id = ? AND status = 'pending' AND kind IN (?, ?)
         """,
         (release_id, *PLANNED_KINDS),
@@ -102,6 +107,7 @@ async def replace_planned(
             row["offset_seconds"],
             row["revision"],
             row["target_id"],
+            TargetKind(row["target_kind"]),
         )
         not in wanted
     ]
@@ -122,13 +128,14 @@ async def skip_pending(tx: Transaction, release_id: int, reason: str) -> int:
     )
 
 
-async def targets_told(tx: Transaction, release_id: int) -> list[int]:
+async def targets_told(tx: Transaction, release_id: int) -> list[tuple[int, TargetKind]]:
     """Return the targets that were already sent a message about this release."""
     rows = await tx.fetchall(
-        "SELECT DISTINCT target_id FROM deliveries WHERE release_id = ? AND status = 'sent'",
+        "SELECT DISTINCT target_id, target_kind FROM deliveries "
+        "WHERE release_id = ? AND status = 'sent'",
         (release_id,),
     )
-    return [row["target_id"] for row in rows]
+    return [(row["target_id"], TargetKind(row["target_kind"])) for row in rows]
 
 
 async def pending_notice(
@@ -162,9 +169,9 @@ async def insert_notice(
     await tx.execute(
         """
         INSERT OR IGNORE INTO deliveries
-            (release_id, guild_id, kind, offset_seconds, revision, target_id, due_at,
-             old_starts_at, old_precision, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            (release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
+             due_at, old_starts_at, old_precision, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         (
             key.release_id,
@@ -173,6 +180,7 @@ async def insert_notice(
             key.offset_seconds,
             key.revision,
             key.target_id,
+            key.target_kind.value,
             to_epoch(due_at),
             maybe_epoch(old_time.at),
             old_time.precision.value,
@@ -215,8 +223,9 @@ async def claim_due(
                 ORDER BY lease_expires_at LIMIT ?)
         )
         SELECT d.id, d.release_id, d.guild_id, d.kind, d.offset_seconds, d.revision,
-               d.target_id, d.due_at, d.attempts, d.nonce, d.late, d.old_starts_at,
-               d.old_precision, r.starts_at, r.precision, r.timezone,
+               d.target_id, d.target_kind, d.due_at, d.lease_expires_at, d.status,
+               d.attempts, d.nonce, d.late, d.old_starts_at, d.old_precision,
+               r.starts_at, r.precision, r.timezone,
                r.status AS release_status, r.revision AS release_revision
         FROM deliveries d JOIN releases r ON r.id = d.release_id
         WHERE d.id IN (SELECT id FROM due)
@@ -243,6 +252,7 @@ async def claim_due(
             row["offset_seconds"],
             row["revision"],
             row["target_id"],
+            TargetKind(row["target_kind"]),
         )
         due = DueRow(
             delivery_id=row["id"],
@@ -260,6 +270,9 @@ async def claim_due(
                 nonce=row["nonce"],
                 late=bool(row["late"]),
                 old_time=_old_time(row, row["timezone"]),
+                lease_expired_at=(
+                    from_epoch(row["lease_expires_at"]) if row["status"] == "sending" else None
+                ),
             )
         )
     return claimed
@@ -303,13 +316,16 @@ async def mark_failed(tx: Transaction, delivery_ids: Sequence[int], error: str) 
 
 
 async def retry_at(
-    tx: Transaction, delivery_ids: Sequence[int], when: datetime, error: str
+    tx: Transaction, delivery_ids: Sequence[int], when: datetime, error: str | None
 ) -> None:
     """Keep the lease until `when`; the row is claimed again then, with the same nonce."""
     await tx.executemany(
-        "UPDATE deliveries SET lease_expires_at = ?, last_error = ? "
+        "UPDATE deliveries SET lease_expires_at = ?, last_error = coalesce(?, last_error) "
         "WHERE id = ? AND status = 'sending'",
-        [(to_epoch(when), error[:500], delivery_id) for delivery_id in delivery_ids],
+        [
+            (to_epoch(when), None if error is None else error[:500], delivery_id)
+            for delivery_id in delivery_ids
+        ],
     )
 
 
@@ -327,3 +343,29 @@ async def next_wake_at(tx: Transaction) -> datetime | None:
     if row is None or row["at"] is None:
         return None
     return from_epoch(row["at"])
+
+
+async def skip_pending_for_target(tx: Transaction, target_id: int, reason: str) -> int:
+    """Stop everything still owed to one channel or member."""
+    return await tx.execute(
+        "UPDATE deliveries SET status = 'skipped', last_error = ? "
+        "WHERE target_id = ? AND status = 'pending'",
+        (reason, target_id),
+    )
+
+
+async def skip_pending_for_guild(tx: Transaction, guild_id: int, reason: str) -> int:
+    return await tx.execute(
+        "UPDATE deliveries SET status = 'skipped', last_error = ? "
+        "WHERE guild_id = ? AND status = 'pending'",
+        (reason, guild_id),
+    )
+
+
+async def retry_guild_now(tx: Transaction, guild_id: int, now: datetime) -> int:
+    """Make the guild's rows waiting out a backoff due at once (it came back from an outage)."""
+    return await tx.execute(
+        "UPDATE deliveries SET lease_expires_at = ? "
+        "WHERE guild_id = ? AND status = 'sending' AND lease_expires_at > ?",
+        (to_epoch(now), guild_id, to_epoch(now)),
+    )

@@ -40,6 +40,12 @@ def _release(row: aiosqlite.Row) -> Release:
     )
 
 
+def _like_pattern(typed: str) -> str:
+    """A LIKE pattern matching titles that contain `typed`, its wildcards taken literally."""
+    escaped = typed.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def title_key(title: str) -> str:
     """Return the form of a title used to match it regardless of case and spacing."""
     return " ".join(title.casefold().split())
@@ -60,14 +66,7 @@ async def find_or_create_show(tx: Transaction, guild_id: int, title: str, now: d
             (guild_id, title, title_key(title), to_epoch(now)),
         )
         return Show(id=show_id, guild_id=guild_id, title=title)
-    return Show(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        title=row["title"],
-        description=row["description"],
-        image_url=row["image_url"],
-        link=row["link"],
-    )
+    return _show(row)
 
 
 async def update_show(tx: Transaction, show: Show) -> None:
@@ -190,9 +189,7 @@ async def search_releases(
     tx: Transaction, guild_id: int, typed: str, now: datetime, limit: int = 25
 ) -> list[Release]:
     """Return the guild's live releases whose title contains `typed`, soonest upcoming first."""
-    pattern = (
-        "%" + typed.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    )
+    pattern = _like_pattern(typed)
     rows = await tx.fetchall(
         f"""
         SELECT {_RELEASE_COLUMNS}
@@ -238,3 +235,45 @@ async def scheduled_releases(tx: Transaction, guild_id: int, now: datetime) -> l
         (guild_id, to_epoch(now)),
     )
     return [_release(row) for row in rows]
+
+
+async def guild_show(tx: Transaction, guild_id: int, show_id: int) -> Show | None:
+    row = await tx.fetchone(
+        "SELECT id, guild_id, title, description, image_url, link FROM shows "
+        "WHERE id = ? AND guild_id = ?",
+        (show_id, guild_id),
+    )
+    return None if row is None else _show(row)
+
+
+async def shows_titled(tx: Transaction, guild_id: int, typed: str) -> list[Show]:
+    rows = await tx.fetchall(
+        "SELECT id, guild_id, title, description, image_url, link FROM shows "
+        "WHERE guild_id = ? AND title_key = ?",
+        (guild_id, title_key(typed)),
+    )
+    return [_show(row) for row in rows]
+
+
+async def search_shows(tx: Transaction, guild_id: int, typed: str, limit: int = 25) -> list[Show]:
+    """Return the guild's shows whose title contains `typed`, alphabetically."""
+    rows = await tx.fetchall(
+        """
+        SELECT id, guild_id, title, description, image_url, link FROM shows
+        WHERE guild_id = ? AND title_key LIKE ? ESCAPE '\\'
+        ORDER BY title_key LIMIT ?
+        """,
+        (guild_id, _like_pattern(typed), limit),
+    )
+    return [_show(row) for row in rows]
+
+
+def _show(row: aiosqlite.Row) -> Show:
+    return Show(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        title=row["title"],
+        description=row["description"],
+        image_url=row["image_url"],
+        link=row["link"],
+    )

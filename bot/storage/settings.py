@@ -20,7 +20,8 @@ def _offsets(text: str) -> tuple[timedelta, ...]:
 async def guild_settings(tx: Transaction, guild_id: int) -> GuildSettings:
     """Return the guild's settings, or the defaults if it never changed any."""
     row = await tx.fetchone(
-        "SELECT channel_id, role_id, offsets, timezone FROM guild_settings WHERE guild_id = ?",
+        "SELECT channel_id, role_id, offsets, timezone, channel_disabled_reason, removed_at "
+        "FROM guild_settings WHERE guild_id = ?",
         (guild_id,),
     )
     if row is None:
@@ -31,18 +32,23 @@ async def guild_settings(tx: Transaction, guild_id: int) -> GuildSettings:
         role_id=row["role_id"],
         offsets=_offsets(row["offsets"]),
         timezone=row["timezone"],
+        channel_disabled_reason=row["channel_disabled_reason"],
+        removed=row["removed_at"] is not None,
     )
 
 
 async def save_guild_settings(tx: Transaction, settings: GuildSettings, now: datetime) -> None:
     await tx.execute(
         """
-        INSERT INTO guild_settings (guild_id, channel_id, role_id, offsets, timezone, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?)
+        INSERT INTO guild_settings
+            (guild_id, channel_id, role_id, offsets, timezone, channel_disabled_reason,
+             removed_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (guild_id) DO UPDATE SET
             channel_id = excluded.channel_id, role_id = excluded.role_id,
             offsets = excluded.offsets, timezone = excluded.timezone,
-            updated_at = excluded.updated_at
+            channel_disabled_reason = excluded.channel_disabled_reason,
+            removed_at = excluded.removed_at, updated_at = excluded.updated_at
         """,
         (
             settings.guild_id,
@@ -50,6 +56,8 @@ async def save_guild_settings(tx: Transaction, settings: GuildSettings, now: dat
             settings.role_id,
             _offsets_text(settings.offsets),
             settings.timezone,
+            settings.channel_disabled_reason,
+            to_epoch(now) if settings.removed else None,
             to_epoch(now),
         ),
     )

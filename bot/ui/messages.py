@@ -28,6 +28,8 @@ FIELD_VALUE_LIMIT = 1024
 EMBEDS_TOTAL_LIMIT = 6000
 #: Room kept in an embed's description for the text the bot adds to the synopsis.
 SYNOPSIS_LIMIT = 1500
+#: Discord allows 25 buttons a message (5 rows of 5).
+MAX_BUTTONS = 25
 
 ANNOUNCEMENT_COLOUR = discord.Colour(0x5865F2)
 REMINDER_COLOUR = discord.Colour(0xFEE75C)
@@ -39,6 +41,8 @@ class OutgoingMessage:
     content: str
     embeds: list[discord.Embed]
     allowed_mentions: discord.AllowedMentions
+    #: Shows whose "Remind me" button the message carries.
+    remind_show_ids: tuple[int, ...] = ()
 
 
 def safe_inline(text: str) -> str:
@@ -111,21 +115,34 @@ def notification_embed(notification: Notification) -> discord.Embed:
     return embed
 
 
-def compose(notifications: Sequence[Notification], ping_role_id: int | None) -> OutgoingMessage:
-    """Build one message for notifications due together in one channel (at most 10)."""
+def compose(
+    notifications: Sequence[Notification],
+    ping_role_ids: Sequence[int] = (),
+    *,
+    remind_buttons: bool = False,
+) -> OutgoingMessage:
+    """Build one message for notifications due together for one target (at most 10).
+
+    The ping line names exactly the roles that opted in, and the message allows exactly
+    those mentions: nothing typed by a user can ping anyone.
+    """
     if not 1 <= len(notifications) <= 10:
         raise ValueError("a message carries one to ten notifications")
     lines = [notification_line(n) for n in notifications]
-    if ping_role_id is not None:
-        lines.insert(0, f"<@&{ping_role_id}>")
-        mentions = discord.AllowedMentions.none()
-        mentions.roles = [discord.Object(id=ping_role_id)]
-    else:
-        mentions = discord.AllowedMentions.none()
+    mentions = discord.AllowedMentions.none()
+    if ping_role_ids:
+        lines.insert(0, " ".join(f"<@&{role_id}>" for role_id in ping_role_ids))
+        mentions.roles = [discord.Object(id=role_id) for role_id in ping_role_ids]
+    shows: list[int] = []
+    if remind_buttons:
+        for n in notifications:
+            if n.kind is not DeliveryKind.NOTICE and n.release.show.id not in shows:
+                shows.append(n.release.show.id)
     return OutgoingMessage(
         content=truncate("\n".join(lines), CONTENT_LIMIT),
         embeds=fit_embeds([notification_embed(n) for n in notifications]),
         allowed_mentions=mentions,
+        remind_show_ids=tuple(shows[:MAX_BUTTONS]),
     )
 
 

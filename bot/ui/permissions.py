@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.domain.audience import RoleFacts, plain_role_problem
 from bot.domain.errors import InvalidInput
 
 NEEDED_IN_CHANNEL = {
@@ -48,3 +49,21 @@ def require_pingable(interaction: discord.Interaction, role: discord.Role) -> No
             f'{role.mention} can\'t be pinged: turn on "Allow anyone to @mention this role" in '
             "Server Settings → Roles, then run this again."
         )
+
+
+def require_plain_role(interaction: discord.Interaction, role: discord.Role) -> None:
+    """Refuse a follow role that `/subscribe` could not safely hand to anyone who asks."""
+    me = _me(interaction)
+    guild = me.guild
+    everyone = guild.default_role.permissions.value
+    problem = plain_role_problem(
+        RoleFacts(
+            is_everyone=role.is_default(),
+            managed=role.managed,
+            below_bot=role < me.top_role,
+            extra_permissions=bool(role.permissions.value & ~everyone),
+            pingable=role.mentionable or me.guild_permissions.mention_everyone,
+        )
+    )
+    if problem is not None:
+        raise InvalidInput(f"{role.mention}: {problem}")

@@ -18,6 +18,7 @@ from bot.domain.models import (
     Release,
     ReleaseStatus,
     ReleaseTime,
+    TargetKind,
 )
 from bot.domain.planning import PlannedDelivery
 from bot.storage import deliveries, releases, settings
@@ -430,7 +431,7 @@ async def test_mark_sent_only_from_sending(db: Database) -> None:
     assert claimed.due.delivery_id == pending_id
     async with db.transaction() as tx:
         await deliveries.mark_sent(tx, [pending_id], message_id=555, now=NOW)
-        assert await deliveries.targets_told(tx, release.id) == [CHANNEL]
+        assert await deliveries.targets_told(tx, release.id) == [(CHANNEL, TargetKind.CHANNEL)]
     # Sent: never claimed again, even after its lease would have run out.
     assert await claim(db, NOW + timedelta(days=1)) == []
     assert await wake_at(db) is None
@@ -492,7 +493,7 @@ async def test_replace_planned_leaves_notices_and_sent_rows_alone(db: Database) 
             now=NOW,
         )
         await deliveries.replace_planned(tx, GUILD, release.id, [], NOW)
-        assert await deliveries.targets_told(tx, release.id) == [CHANNEL]
+        assert await deliveries.targets_told(tx, release.id) == [(CHANNEL, TargetKind.CHANNEL)]
         notice = await deliveries.pending_notice(tx, release.id, CHANNEL, "UTC")
     assert notice is not None and notice.old_time == release.time
 
@@ -528,7 +529,7 @@ async def test_targets_told_lists_only_targets_sent_to(db: Database) -> None:
     sent = [c.due.delivery_id for c in claimed if c.due.key.target_id == CHANNEL]
     async with db.transaction() as tx:
         await deliveries.mark_sent(tx, sent, 1, NOW)
-        assert await deliveries.targets_told(tx, release.id) == [CHANNEL]
+        assert await deliveries.targets_told(tx, release.id) == [(CHANNEL, TargetKind.CHANNEL)]
 
 
 async def test_notices_remember_the_old_time(db: Database) -> None:

@@ -1,0 +1,102 @@
+"""Who hears about a release: channels that follow its show, members subscribed by DM."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.domain.models import Follow, GuildSettings, Release
+
+#: "Episode 5", "Ep. 5", "EP05", "#5": one regular episode of a running show.
+_EPISODE = re.compile(r"^\s*(?:episode|ep\.?|#)\s*0*(?P<number>[0-9]{1,5})\b", re.IGNORECASE)
+_FINALE = re.compile(r"\bfinale\b|\bfinal episode\b|\blast episode\b", re.IGNORECASE)
+
+
+def is_regular_episode(label: str | None) -> bool:
+    """A release that `episodes: false` leaves out: an episode that is no premiere or finale.
+
+    Episode 1 is a premiere; a label that says finale is a finale; seasons, movies and
+    unlabelled releases are never regular episodes.
+    """
+    if label is None:
+        return False
+    match = _EPISODE.match(label)
+    if match is None or int(match["number"]) <= 1:
+        return False
+    return _FINALE.search(label) is None
+
+
+def covers(follow: Follow, release: Release) -> bool:
+    """Whether an enabled follow owes its channel messages about this release."""
+    if not follow.enabled:
+        return False
+    if follow.show_id is not None and follow.show_id != release.show.id:
+        return False
+    return follow.episodes or not is_regular_episode(release.label)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelAudience:
+    """One channel's share of a release: it gets one message, pinging these roles."""
+
+    channel_id: int
+    role_ids: tuple[int, ...]
+
+
+def channel_audiences(
+    release: Release, settings: GuildSettings, follows: Iterable[Follow]
+) -> list[ChannelAudience]:
+    """Return each channel owed messages about `release`, with the roles to ping there.
+
+    The announcement channel with its ping role is the guild's implicit follow of `all`.
+    However many follows cover a channel, it gets one message pinging each of their roles.
+    """
+    roles: dict[int, list[int]] = {}
+    if settings.channel_id is not None and settings.channel_disabled_reason is None:
+        roles[settings.channel_id] = [] if settings.role_id is None else [settings.role_id]
+    for follow in follows:
+        if not covers(follow, release):
+            continue
+        channel_roles = roles.setdefault(follow.channel_id, [])
+        if follow.role_id is not None and follow.role_id not in channel_roles:
+            channel_roles.append(follow.role_id)
+    return [ChannelAudience(channel, tuple(r)) for channel, r in roles.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleFacts:
+    """What Discord says about a role, for deciding if members may be handed it."""
+
+    is_everyone: bool
+    managed: bool
+    below_bot: bool
+    extra_permissions: bool
+    pingable: bool
+
+
+def plain_role_problem(role: RoleFacts) -> str | None:
+    """Say why a role can't be a follow's role, or None if it is a plain, pingable role.
+
+    `/subscribe` hands the follow's role to whoever asks, so it must carry no power.
+    """
+    if role.is_everyone:
+        return "Airdate never pings @everyone. Create a role such as `Frieren fans` and pick it."
+    if role.managed:
+        return "That role belongs to an integration. Pick a role members can be given."
+    if not role.below_bot:
+        return (
+            "That role is above Airdate's highest role, so Airdate could not hand it out. "
+            "Move Airdate's role above it in Server Settings → Roles, or pick a lower role."
+        )
+    if role.extra_permissions:
+        return (
+            "That role grants permissions beyond @everyone's, and `/subscribe` would hand it to "
+            "anyone. Pick a role with no permissions of its own."
+        )
+    if not role.pingable:
+        return (
+            'That role can\'t be pinged: turn on "Allow anyone to @mention this role" in '
+            "Server Settings → Roles, then run this again."
+        )
+    return None

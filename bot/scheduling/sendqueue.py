@@ -1,0 +1,73 @@
+"""The fair queue between claiming due rows and sending them.
+
+Each guild has its own line, served in turn, so one guild owing a thousand messages
+delays another guild's message by one turn, not by a thousand. Within a guild, messages
+leave in due order, except that a channel at its 5-per-5-s limit lets the next channel go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import OrderedDict, deque
+from typing import Generic, Protocol, TypeVar
+
+from bot.scheduling.ratelimit import ChannelWindows, Monotonic
+
+
+class Sendable(Protocol):
+    @property
+    def guild_id(self) -> int: ...
+
+    @property
+    def channel_key(self) -> int: ...
+
+
+T = TypeVar("T", bound=Sendable)
+
+
+class FairQueue(Generic[T]):
+    def __init__(self, windows: ChannelWindows, *, clock: Monotonic = time.monotonic) -> None:
+        self._lines: OrderedDict[int, deque[T]] = OrderedDict()
+        self._windows = windows
+        self._clock = clock
+        self._changed = asyncio.Event()
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def put(self, item: T) -> None:
+        self._lines.setdefault(item.guild_id, deque()).append(item)
+        self._size += 1
+        self._changed.set()
+
+    async def get(self) -> T:
+        """Wait for the next item whose channel may take a message now, guilds in turn."""
+        while True:
+            item, wait = self._take()
+            if item is not None:
+                return item
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=wait)
+
+    def _take(self) -> tuple[T | None, float | None]:
+        soonest: float | None = None
+        now = self._clock()
+        for guild_id in list(self._lines):
+            line = self._lines[guild_id]
+            for index, item in enumerate(line):
+                free_at = self._windows.free_at(item.channel_key)
+                if free_at <= now:
+                    del line[index]
+                    self._size -= 1
+                    if line:
+                        self._lines.move_to_end(guild_id)
+                    else:
+                        del self._lines[guild_id]
+                    self._windows.record(item.channel_key)
+                    return item, None
+                soonest = free_at if soonest is None else min(soonest, free_at)
+        return None, None if soonest is None else max(0.0, soonest - now)

@@ -1,0 +1,197 @@
+"""Follows (channels) and subscriptions (members): who hears about which shows."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.domain import text
+from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
+from bot.services import planner
+from bot.storage import follows, releases, settings
+from bot.storage.database import Database, Transaction
+
+log = logging.getLogger(__name__)
+
+ALL_SHOWS = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowResult:
+    show: Show | None  # None: all shows
+    channel_id: int
+    role_id: int | None
+    episodes: bool
+    reenabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionPlan:
+    """How a member will be subscribed: by a role to hand them, or by DM."""
+
+    show: Show
+    via: Via
+    role_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribed:
+    show: Show
+    ways: tuple[Via, ...]
+    role_id: int | None
+
+
+class FollowService:
+    def __init__(self, database: Database, clock: Clock, wake: Callable[[], None]) -> None:
+        self._database = database
+        self._clock = clock
+        self._wake = wake
+
+    async def follow(
+        self, guild_id: int, channel_id: int, show_ref: str, role_id: int | None, episodes: bool
+    ) -> FollowResult:
+        """Make a channel follow a show (or `all`); following again re-enables and updates."""
+        now = self._clock()
+        async with self._database.transaction() as tx:
+            show = await resolve_show(tx, guild_id, show_ref, allow_all=True)
+            existing = [
+                f
+                for f in await follows.guild_follows(tx, guild_id)
+                if f.channel_id == channel_id and f.show_id == (show and show.id)
+            ]
+            await follows.save_follow(
+                tx,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                show_id=None if show is None else show.id,
+                role_id=role_id,
+                episodes=episodes,
+                now=now,
+            )
+            await planner.replan_guild(tx, guild_id, now, None if show is None else show.id)
+        self._wake()
+        return FollowResult(
+            show, channel_id, role_id, episodes, reenabled=any(not f.enabled for f in existing)
+        )
+
+    async def unfollow(self, guild_id: int, channel_id: int, show_ref: str) -> Show | None:
+        now = self._clock()
+        async with self._database.transaction() as tx:
+            show = await resolve_show(tx, guild_id, show_ref, allow_all=True)
+            if not await follows.delete_follow(
+                tx, guild_id, channel_id, None if show is None else show.id
+            ):
+                raise NotFound(
+                    f"<#{channel_id}> does not follow "
+                    f"{'all shows' if show is None else text.quote(show.title)}. "
+                    "`/follows` lists what each channel follows."
+                )
+            await planner.replan_guild(tx, guild_id, now, None if show is None else show.id)
+        self._wake()
+        return show
+
+    async def listing(self, guild_id: int) -> tuple[GuildSettings, list[Follow]]:
+        async with self._database.snapshot() as tx:
+            return (
+                await settings.guild_settings(tx, guild_id),
+                await follows.guild_follows(tx, guild_id),
+            )
+
+    async def suggest_shows(self, guild_id: int, typed: str) -> list[Show]:
+        async with self._database.snapshot() as tx:
+            return await releases.search_shows(tx, guild_id, typed.strip()[:100])
+
+
+class SubscriptionService:
+    def __init__(self, database: Database, clock: Clock, wake: Callable[[], None]) -> None:
+        self._database = database
+        self._clock = clock
+        self._wake = wake
+
+    async def plan(self, guild_id: int, show_ref: str, via: Via | None) -> SubscriptionPlan:
+        """Decide how to subscribe: the show's follow role if asked (or by default), else DM."""
+        async with self._database.snapshot() as tx:
+            show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
+            assert show is not None
+            role_follow = await follows.show_role_follow(tx, guild_id, show.id)
+        if via is Via.ROLE and role_follow is None:
+            raise InvalidInput(
+                f"{text.quote(show.title)} has no role to subscribe with here. Choose "
+                "`via: dm`, or ask a moderator to `/follow` it with a role."
+            )
+        if via is None:
+            via = Via.DM if role_follow is None else Via.ROLE
+        role_id = role_follow.role_id if via is Via.ROLE and role_follow is not None else None
+        return SubscriptionPlan(show, via, role_id)
+
+    async def subscribe(self, guild_id: int, user_id: int, plan: SubscriptionPlan) -> bool:
+        """Store the subscription; return False if the member already had it."""
+        now = self._clock()
+        async with self._database.transaction() as tx:
+            added = await follows.save_subscription(
+                tx, guild_id, user_id, plan.show.id, plan.via, now
+            )
+            if plan.via is Via.DM:
+                # Asking again for DMs is the member saying their DMs are open again.
+                await follows.resume_dms(tx, user_id)
+                await planner.replan_guild(tx, guild_id, now, plan.show.id)
+        self._wake()
+        return added
+
+    async def unsubscribe(self, guild_id: int, user_id: int, show_ref: str) -> Unsubscribed:
+        now = self._clock()
+        async with self._database.transaction() as tx:
+            show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
+            assert show is not None
+            ways = await follows.delete_subscriptions(tx, guild_id, user_id, show.id)
+            if not ways:
+                raise NotFound(
+                    f"You are not subscribed to {text.quote(show.title)}. "
+                    "`/subscriptions` lists what you are subscribed to."
+                )
+            role_follow = await follows.show_role_follow(tx, guild_id, show.id)
+            if Via.DM in ways:
+                await planner.replan_guild(tx, guild_id, now, show.id)
+        self._wake()
+        role_id = role_follow.role_id if Via.ROLE in ways and role_follow is not None else None
+        return Unsubscribed(show, tuple(ways), role_id)
+
+    async def listing(self, guild_id: int, user_id: int) -> tuple[list[Subscription], bool]:
+        """Return the member's subscriptions here, and whether their DMs are paused."""
+        async with self._database.snapshot() as tx:
+            return (
+                await follows.member_subscriptions(tx, guild_id, user_id),
+                await follows.dms_paused(tx, user_id),
+            )
+
+    async def take_dm_pause_notice(self, user_id: int) -> bool:
+        """Return True once after a member's DMs were paused, so they are told exactly once."""
+        async with self._database.transaction() as tx:
+            if not await follows.dm_pause_untold(tx, user_id):
+                return False
+            await follows.mark_dm_pause_told(tx, user_id, self._clock())
+            return True
+
+
+async def resolve_show(
+    tx: Transaction, guild_id: int, reference: str, *, allow_all: bool
+) -> Show | None:
+    """Find the show an option names: `all`, an autocompleted id, or an exact title."""
+    typed = reference.strip()
+    if allow_all and typed.casefold() == ALL_SHOWS:
+        return None
+    if typed.isdigit() and len(typed) < 19:
+        found = await releases.guild_show(tx, guild_id, int(typed))
+        if found is not None:
+            return found
+    matches = await releases.shows_titled(tx, guild_id, typed) if typed else []
+    if len(matches) == 1:
+        return matches[0]
+    hint = "Pick one from the list that appears as you type"
+    raise NotFound(
+        f"No show here matches {text.quote(typed)}. {hint}"
+        + (", or type `all`." if allow_all else ".")
+    )

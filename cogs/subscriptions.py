@@ -1,0 +1,64 @@
+"""`/subscribe`, `/unsubscribe`, `/subscriptions`: members choose what they hear about."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import AirdateBot
+from bot.domain.models import Via
+from bot.ui import audiences
+from bot.ui.remind import subscribe_member
+from cogs._context import bot_of, guild_id_of
+
+
+async def show_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    found = await bot_of(interaction).follows.suggest_shows(guild_id_of(interaction), current)
+    return audiences.show_choices(found, current, include_all=False)
+
+
+@app_commands.guild_only()
+class SubscriptionCommands(commands.Cog):
+    def __init__(self, bot: AirdateBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="subscribe", description="Hear about a show's releases")
+    @app_commands.describe(
+        show="The show (pick from the list)",
+        via="role: take the show's ping role · dm: get DMs (default: role if there is one)",
+    )
+    @app_commands.autocomplete(show=show_autocomplete)
+    async def subscribe(
+        self, interaction: discord.Interaction, show: str, via: Via | None = None
+    ) -> None:
+        reply = await subscribe_member(interaction, self.bot.subscriptions, show, via)
+        await interaction.response.send_message(reply, ephemeral=True)
+
+    @app_commands.command(name="unsubscribe", description="Stop hearing about a show")
+    @app_commands.describe(show="The show (pick from the list)")
+    @app_commands.autocomplete(show=show_autocomplete)
+    async def unsubscribe(self, interaction: discord.Interaction, show: str) -> None:
+        result = await self.bot.subscriptions.unsubscribe(
+            guild_id_of(interaction), interaction.user.id, show
+        )
+        if result.role_id is not None and isinstance(interaction.user, discord.Member):
+            await interaction.user.remove_roles(
+                discord.Object(id=result.role_id), reason="/unsubscribe"
+            )
+        await interaction.response.send_message(audiences.unsubscribed(result), ephemeral=True)
+
+    @app_commands.command(name="subscriptions", description="The shows you are subscribed to")
+    async def subscriptions(self, interaction: discord.Interaction) -> None:
+        found, paused = await self.bot.subscriptions.listing(
+            guild_id_of(interaction), interaction.user.id
+        )
+        await interaction.response.send_message(
+            embed=audiences.subscriptions_embed(found, paused), ephemeral=True
+        )
+
+
+async def setup(bot: AirdateBot) -> None:
+    await bot.add_cog(SubscriptionCommands(bot))
