@@ -10,6 +10,9 @@ from bot.domain.models import Precision, Release, ReleaseStatus, ReleaseTime, Sh
 from bot.storage.convert import maybe_datetime, maybe_epoch, to_epoch
 from bot.storage.database import Transaction
 
+#: Words of a search beyond this many are ignored (each adds a condition to the query).
+MAX_SEARCH_WORDS = 6
+
 _RELEASE_COLUMNS = """
     r.id, r.label, r.starts_at, r.precision, r.timezone, r.status, r.revision,
     s.id AS show_id, s.guild_id AS show_guild_id, s.title, s.description, s.image_url, s.link
@@ -188,18 +191,26 @@ async def releases_titled(tx: Transaction, guild_id: int, typed: str) -> list[Re
 async def search_releases(
     tx: Transaction, guild_id: int, typed: str, now: datetime, limit: int = 25
 ) -> list[Release]:
-    """Return the guild's live releases whose title contains `typed`, soonest upcoming first."""
-    pattern = _like_pattern(typed)
+    """Return the guild's live releases matching every word typed, soonest upcoming first.
+
+    Each word may match the show's title or the release's label, so "one piece ep 5" finds
+    "One Piece — Episode 5".
+    """
+    words = [w for w in typed.split() if w not in ("—", "-")][:MAX_SEARCH_WORDS] or [""]
+    word_filter = " AND ".join(
+        "(s.title_key LIKE ? ESCAPE '\\' OR casefold(coalesce(r.label, '')) LIKE ? ESCAPE '\\')"
+        for _ in words
+    )
+    patterns = [pattern for word in words for pattern in (_like_pattern(word),) * 2]
     rows = await tx.fetchall(
         f"""
         SELECT {_RELEASE_COLUMNS}
         FROM releases r JOIN shows s ON s.id = r.show_id
-        WHERE r.guild_id = ? AND r.status != 'cancelled'
-          AND (s.title_key LIKE ? ESCAPE '\\' OR casefold(coalesce(r.label, '')) LIKE ? ESCAPE '\\')
+        WHERE r.guild_id = ? AND r.status != 'cancelled' AND {word_filter}
         ORDER BY (r.starts_at IS NULL), (r.starts_at < ?), r.starts_at, r.id
         LIMIT ?
         """,
-        (guild_id, pattern, pattern, to_epoch(now), limit),
+        (guild_id, *patterns, to_epoch(now), limit),
     )
     return [_release(row) for row in rows]
 

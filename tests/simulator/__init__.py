@@ -15,9 +15,20 @@ Usage::
     await bot.close()
     await sim.stop()
 
+Teeth (all off by default)::
+
+    sim.set_rate_limits(global_per_second=50, channel=(5, 5.0))   # real 429s with Via
+    sim.fail_channel(channel, "status", status=403, code=50001, count=None)
+    sim.fail_channel(channel, "slow", delay=2.0)      # also hang, drop, *_after_create
+    await sim.delete_channel(channel)                 # then 404 10003
+    await sim.remove_bot_from_guild(guild)            # then 403 50001
+    await sim.guild_outage(guild); await sim.guild_restore(guild)   # 503 130000 meanwhile
+    sim.count_429s, sim.message_count, sim.created_per_channel()
+
 Modules: ``world`` (state), ``models`` (records and payloads), ``permissions``, ``mentions``,
-``validation`` (message limits), ``rest`` (routes, recording, faults), ``gateway``,
-``interactions`` (payload building), ``callbacks`` (what the bot answers), ``server`` (facade).
+``validation`` (message limits), ``rest`` (routes, recording), ``faults``, ``ratelimits``,
+``gateway``, ``interactions`` (payload building), ``callbacks`` (what the bot answers),
+``server`` (facade).
 """
 
 from tests.simulator.models import (

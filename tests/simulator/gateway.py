@@ -59,10 +59,23 @@ class GatewayHub:
     # ----------------------------------------------------------------- outgoing
     def dispatch(self, event: str, data: JSON) -> None:
         """Queue an event on every session and send it where a socket is open."""
+        self._dispatch(event, data)
+
+    def _dispatch(self, event: str, data: JSON) -> list[asyncio.Task[None]]:
+        sends: list[asyncio.Task[None]] = []
         for session in self.sessions.values():
             frame = session.record(event, data)
             if session.socket is not None and not session.socket.closed:
-                asyncio.get_running_loop().create_task(self._send(session.socket, frame))
+                sends.append(
+                    asyncio.get_running_loop().create_task(self._send(session.socket, frame))
+                )
+        return sends
+
+    async def dispatch_sent(self, event: str, data: JSON) -> None:
+        """Dispatch and wait until the frame is written to every open socket."""
+        sends = self._dispatch(event, data)
+        if sends:
+            await asyncio.gather(*sends)
 
     async def _send(self, socket: web.WebSocketResponse, frame: JSON) -> None:
         try:
@@ -124,10 +137,11 @@ class GatewayHub:
         session = GatewaySession(session_id=secrets.token_hex(16))
         self.sessions[session.session_id] = session
         world = self._world
+        guilds = [g for g in world.guilds.values() if g.id not in world.left_guilds]
         ready: JSON = {
             "v": 10,
             "user": {**world.bot_user.payload(), "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(g), "unavailable": True} for g in world.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.session_id,
             "resume_gateway_url": self._url(),
             "shard": [0, 1],
@@ -139,7 +153,11 @@ class GatewayHub:
             "geo_ordered_rtc_regions": [],
         }
         frames = [session.record("READY", ready)]
-        frames += [session.record("GUILD_CREATE", g.payload()) for g in world.guilds.values()]
+        frames += [
+            session.record("GUILD_CREATE", g.payload())
+            for g in guilds
+            if g.id not in world.unavailable_guilds  # comes with GUILD_CREATE when restored
+        ]
         session.socket = socket
         for frame in frames:
             await socket.send_str(json.dumps(frame))

@@ -271,6 +271,7 @@ class RecordedRequest:
     at: float
     wall: float
     status: int | None = None
+    fault: str | None = None  # the injected fault mode, or "rate_limit" / "global_rate_limit"
 
 
 @dataclass

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,6 +17,7 @@ from tests.simulator.callbacks import InteractionBook
 from tests.simulator.faults import Fault, FaultPlan
 from tests.simulator.models import JSON, RecordedRequest, SimChannel, SimGuild, SimMessage
 from tests.simulator.permissions import Perm, guild_permissions
+from tests.simulator.ratelimits import RateLimiter
 from tests.simulator.responses import error, invalid_form, json_body, no_content
 from tests.simulator.validation import message_errors
 from tests.simulator.world import World
@@ -23,13 +26,23 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v10"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_CHANNEL_PATH = re.compile(r"^/channels/(\d+)")
+_GUILD_PATH = re.compile(r"^(?:/applications/\d+)?/guilds/(\d+)")
 
 
 class RestApi:
-    def __init__(self, world: World, book: InteractionBook, nonce_window_seconds: float) -> None:
+    def __init__(
+        self,
+        world: World,
+        book: InteractionBook,
+        nonce_window_seconds: float,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.world = world
         self.book = book
         self.faults = FaultPlan()
+        self.limiter = limiter or RateLimiter()
+        self.rate_limited: list[RecordedRequest] = []
         self.nonce_window_seconds = nonce_window_seconds
         self.requests: list[RecordedRequest] = []
         self.unknown_routes: list[RecordedRequest] = []
@@ -92,8 +105,9 @@ class RestApi:
 
     async def _serve(self, request: web.Request, handler: Handler, body: Any) -> web.StreamResponse:
         path = request.path[len(API_PREFIX) :]
+        method = request.method
         record = RecordedRequest(
-            method=request.method,
+            method=method,
             path=path,
             json=body,
             query=dict(request.query),
@@ -102,15 +116,61 @@ class RestApi:
         )
         self.requests.append(record)
         self._records[id(request)] = record
-        fault = self.faults.take(request.method, path)
-        if fault is not None and fault.mode == "status":
-            record.status = fault.status
-            return error(fault.status, fault.code, f"Simulated failure ({fault.status})")
-        if fault is not None and fault.mode == "hang":
-            return await self._hang(request)
-        response = await handler(request)
-        record.status = response.status
+        limited = self.limiter.check(method, path)
+        if limited is not None:
+            record.fault = "global_rate_limit" if limited.is_global else "rate_limit"
+            refusal = json_body(limited.body(), status=429, headers=limited.headers())
+            return self._finish(record, refusal)
+        fault = self.faults.take(method, path)
+        if fault is not None:
+            record.fault = fault.mode
+            early = await self._before(request, fault)
+            if early is not None:
+                return early if fault.mode != "status" else self._finish(record, early)
+        response: web.StreamResponse | None = self._gate(path)
+        if response is None:
+            response = await handler(request)
+        self._finish(record, response)
         return await self._after(request, response, fault)
+
+    def _finish(self, record: RecordedRequest, response: web.StreamResponse) -> web.StreamResponse:
+        """Bucket headers on message creates; record the status (and any 429)."""
+        response.headers.update(self.limiter.bucket_headers(record.method, record.path))
+        record.status = response.status
+        if response.status == 429:
+            self.rate_limited.append(record)
+        return response
+
+    async def _before(self, request: web.Request, fault: Fault) -> web.StreamResponse | None:
+        """What a fault does before the request is handled (None: handle it)."""
+        if fault.mode == "status":
+            return error(fault.status, fault.code, f"Simulated failure ({fault.status})")
+        if fault.mode == "hang":
+            return await self._hang(request)
+        if fault.mode == "drop":
+            _drop_connection(request)
+            return web.Response(status=503)
+        if fault.mode == "slow":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), fault.delay)
+        return None
+
+    def _gate(self, path: str) -> web.Response | None:
+        """Requests about a guild the bot left (403 50001) or one in an outage (503 130000)."""
+        guild_id: int | None = None
+        found = _CHANNEL_PATH.match(path)
+        if found is not None:
+            channel = self.world.channels.get(int(found.group(1)))
+            guild_id = None if channel is None else channel.guild_id
+        else:
+            found = _GUILD_PATH.match(path)
+            guild_id = None if found is None else int(found.group(1))
+        state = self.world.guild_state(guild_id)
+        if state == "left":
+            return error(403, 50001, "Missing Access")
+        if state == "outage":
+            return error(503, 130000, "API resource is currently overloaded. Try again later.")
+        return None
 
     async def _after(
         self, request: web.Request, response: web.StreamResponse, fault: Fault | None

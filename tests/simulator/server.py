@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.simulator.callbacks import DEFERRED_CHANNEL_MESSAGE, InteractionBook
+from tests.simulator.faults import channel_messages_pattern
 from tests.simulator.gateway import GatewayHub
 from tests.simulator.interactions import (
     APPLICATION_COMMAND,
@@ -32,6 +33,7 @@ from tests.simulator.models import (
     SimRole,
 )
 from tests.simulator.permissions import EVERYONE_DEFAULT
+from tests.simulator.ratelimits import RateLimiter
 from tests.simulator.rest import RestApi
 from tests.simulator.world import World
 
@@ -42,11 +44,19 @@ class DiscordSimulator:
     REST API v10 is served under ``api_base`` and the gateway at ``gateway_url``.
     """
 
-    def __init__(self, nonce_window_seconds: float = 300.0) -> None:
+    def __init__(
+        self,
+        nonce_window_seconds: float = 300.0,
+        *,
+        global_limit_per_second: float | None = None,
+        channel_limit: tuple[int, float] | None = None,
+    ) -> None:
+        """Rate limits are off unless given here or with ``set_rate_limits``."""
         self.world = World()
         self.token = "simulated-bot-token"
         self._book = InteractionBook(self.world)
-        self._rest = RestApi(self.world, self._book, nonce_window_seconds)
+        self._limiter = RateLimiter(global_limit_per_second, channel_limit)
+        self._rest = RestApi(self.world, self._book, nonce_window_seconds, self._limiter)
         self._gateway = GatewayHub(self.world, lambda: self.gateway_url)
         self.world.dispatch = self._gateway.dispatch
         self._builder = InteractionBuilder(self.world)
@@ -95,6 +105,10 @@ class DiscordSimulator:
 
     def add_channel(self, guild: SimGuild, name: str, deny_bot: int = 0) -> SimChannel:
         return self.world.add_channel(guild, name, deny_bot=deny_bot)
+
+    def add_channels(self, guild: SimGuild, count: int, prefix: str = "ch") -> list[SimChannel]:
+        """``count`` text channels named ``{prefix}-{i}`` (cheap enough for thousands)."""
+        return self.world.add_channels(guild, count, prefix)
 
     def add_role(
         self,
@@ -172,6 +186,42 @@ class DiscordSimulator:
     def pings(self, message: SimMessage) -> Pings:
         return self.world.pings(message)
 
+    @property
+    def message_count(self) -> int:
+        """Messages the bot created with ``POST /channels/{id}/messages`` (nonce hits excluded)."""
+        return self.world.message_count
+
+    def created_per_channel(self) -> dict[int, int]:
+        """Channel id -> messages the bot created there with ``POST /channels/{id}/messages``."""
+        return dict(self.world.created_per_channel)
+
+    # ----------------------------------------------------------------- rate limits
+    def set_rate_limits(
+        self,
+        global_per_second: float | None = None,
+        channel: tuple[int, float] | None = None,
+    ) -> None:
+        """Replace both limits (None turns one off); windows start empty.
+
+        ``global_per_second``: requests per rolling second, interaction callbacks and webhooks
+        exempt. ``channel``: ``(count, seconds)`` message creates per channel.
+        """
+        self._limiter.configure(global_per_second, channel)
+
+    @property
+    def rate_limited(self) -> list[RecordedRequest]:
+        """Every request answered 429 (by the limits or by a 429 fault)."""
+        return self._rest.rate_limited
+
+    @property
+    def count_429s(self) -> int:
+        return len(self._rest.rate_limited)
+
+    @property
+    def count_429s_global(self) -> int:
+        return sum(1 for r in self._rest.rate_limited if r.fault == "global_rate_limit")
+
+    # ----------------------------------------------------------------- faults
     def fail_next(
         self,
         method: str,
@@ -179,9 +229,64 @@ class DiscordSimulator:
         mode: str,
         status: int = 500,
         code: int = 0,
-        count: int = 1,
+        count: int | None = 1,
+        *,
+        delay: float = 0.0,
     ) -> None:
-        self._rest.faults.add(method, path_regex, mode, status, code, count)
+        """Fault the next ``count`` matching requests (None: all of them until cleared).
+
+        Modes: status, hang, drop, slow (``delay`` seconds, then normal), hang_after_create,
+        drop_after_create.
+        """
+        self._rest.faults.add(method, path_regex, mode, status, code, count, delay)
+
+    def fail_channel(
+        self,
+        channel: int | SimChannel,
+        mode: str,
+        status: int = 500,
+        code: int = 0,
+        count: int | None = 1,
+        *,
+        delay: float = 0.0,
+    ) -> None:
+        """Like ``fail_next`` for the message creates in one channel."""
+        channel_id = channel.id if isinstance(channel, SimChannel) else channel
+        self._rest.faults.add(
+            "POST", channel_messages_pattern(channel_id), mode, status, code, count, delay
+        )
+
+    def clear_faults(self) -> None:
+        self._rest.faults.clear()
+
+    # ----------------------------------------------------------------- channels and guilds gone
+    async def delete_channel(self, channel: SimChannel) -> None:
+        """Delete a guild channel: CHANNEL_DELETE, then 404 10003 for requests about it."""
+        payload = self.world.delete_channel(channel)
+        await self._gateway.dispatch_sent("CHANNEL_DELETE", payload)
+
+    async def remove_bot_from_guild(self, guild: SimGuild) -> None:
+        """Kick the bot: GUILD_DELETE (on_guild_remove), then 403 50001 for its channels."""
+        self.world.left_guilds.add(guild.id)
+        self.world.unavailable_guilds.discard(guild.id)
+        await self._gateway.dispatch_sent("GUILD_DELETE", {"id": str(guild.id)})
+
+    async def guild_outage(self, guild: SimGuild) -> None:
+        """GUILD_DELETE with ``unavailable: true`` (on_guild_unavailable); 503 130000 meanwhile."""
+        self.world.unavailable_guilds.add(guild.id)
+        await self._gateway.dispatch_sent(
+            "GUILD_DELETE", {"id": str(guild.id), "unavailable": True}
+        )
+
+    async def guild_restore(self, guild: SimGuild) -> None:
+        """End an outage (or undo a removal): GUILD_CREATE again and requests work again."""
+        was_left = guild.id in self.world.left_guilds
+        self.world.unavailable_guilds.discard(guild.id)
+        self.world.left_guilds.discard(guild.id)
+        payload = guild.payload()
+        if was_left:
+            payload.pop("unavailable")  # a fresh join, not a guild coming back
+        await self._gateway.dispatch_sent("GUILD_CREATE", payload)
 
     # ----------------------------------------------------------------- gateway
     async def disconnect_gateway(self, code: int = 4000) -> None:

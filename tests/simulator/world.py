@@ -47,6 +47,13 @@ class World:
         self.guild_commands: dict[int, list[JSON]] = {}
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
         self.dispatch: Dispatcher = lambda event, data: None
+        # Guilds the bot was removed from, guilds in an outage, channels deleted.
+        self.left_guilds: set[int] = set()
+        self.unavailable_guilds: set[int] = set()
+        self.deleted_channels: dict[int, SimChannel] = {}
+        # Messages the bot created with POST /channels/{id}/messages, per channel.
+        self.created_per_channel: dict[int, int] = {}
+        self.message_count = 0
 
     # ----------------------------------------------------------------- world building
     def add_user(self, name: str, *, bot: bool = False, accepts_dms: bool = True) -> SimUser:
@@ -130,6 +137,35 @@ class World:
         self.dispatch("GUILD_MEMBER_ADD", {**member.payload(), "guild_id": str(guild.id)})
         return member
 
+    def add_channels(self, guild: SimGuild, count: int, prefix: str) -> list[SimChannel]:
+        """Many text channels at once (one CHANNEL_CREATE each when a bot is connected)."""
+        created = [self._new_channel(guild, f"{prefix}-{i}", deny_bot=0) for i in range(count)]
+        for channel in created:
+            self.dispatch("CHANNEL_CREATE", channel.payload())
+        return created
+
+    def delete_channel(self, channel: SimChannel) -> JSON:
+        """Forget a guild channel (its messages stay inspectable); the CHANNEL_DELETE payload."""
+        guild = self.guild_of(channel)
+        if guild is None:
+            raise ValueError("only guild channels can be deleted")
+        self.channels.pop(channel.id, None)
+        guild.channels.pop(channel.id, None)
+        self.deleted_channels[channel.id] = channel
+        if guild.system_channel_id == channel.id:
+            guild.system_channel_id = None
+        return channel.payload()
+
+    def guild_state(self, guild_id: int | None) -> str:
+        """``"ok"``, ``"left"`` (bot removed) or ``"outage"`` for the guild of a request."""
+        if guild_id is None:
+            return "ok"
+        if guild_id in self.left_guilds:
+            return "left"
+        if guild_id in self.unavailable_guilds:
+            return "outage"
+        return "ok"
+
     def _new_channel(self, guild: SimGuild, name: str, *, deny_bot: int) -> SimChannel:
         channel = SimChannel(
             id=self.ids.next(), name=name, guild_id=guild.id, position=len(guild.channels)
@@ -212,6 +248,9 @@ class World:
             interaction_id=interaction_id,
         )
         self.messages_by_id[message.id] = message
+        if source == "rest":
+            self.message_count += 1
+            self.created_per_channel[channel.id] = self.created_per_channel.get(channel.id, 0) + 1
         if not message.ephemeral:
             self.messages_by_channel.setdefault(channel.id, []).append(message)
             if channel.guild_id is not None:
