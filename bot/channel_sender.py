@@ -82,18 +82,24 @@ class ChannelSender:
             raise _lost(error) from error
         return None
 
-    async def tell_guild(self, guild_id: int, text: str, avoid_channel_id: int) -> None:
-        """Post a notice for moderators in the system channel (best effort, logged)."""
+    async def tell_guild(self, guild_id: int, text: str, channel_ids: Sequence[int]) -> bool:
+        """Post a notice for moderators in the first channel that takes it, else the system one."""
         guild = self._client.get_guild(guild_id)
-        channel = None if guild is None else guild.system_channel
-        if channel is None or channel.id == avoid_channel_id:
-            log.warning("guild %s has no channel to be told: %s", guild_id, text)
-            return
-        await self._limiter.acquire()
-        try:
-            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
-        except (discord.HTTPException, aiohttp.ClientError, OSError):
-            log.warning("could not tell guild %s: %s", guild_id, text, exc_info=True)
+        candidates = list(channel_ids)
+        if guild is not None and guild.system_channel is not None:
+            candidates.append(guild.system_channel.id)
+        for channel_id in dict.fromkeys(candidates):
+            await self._limiter.acquire()
+            try:
+                await self._client.get_partial_messageable(channel_id).send(
+                    text, allowed_mentions=discord.AllowedMentions.none()
+                )
+            except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+                log.info("could not tell guild %s in %s: %s", guild_id, channel_id, error)
+                continue
+            return True
+        log.warning("guild %s could not be told: %s", guild_id, text)
+        return False
 
     async def _messageable(self, batch: Batch) -> discord.abc.Messageable:
         if batch.target_kind is TargetKind.USER:

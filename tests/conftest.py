@@ -47,10 +47,16 @@ class Server:
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[DiscordSimulator]:
+def sim_short_nonce() -> None:
+    """Ask for it in a test to make the simulated Discord forget nonces after 1 s."""
+
+
+@pytest.fixture
+async def sim(request: pytest.FixtureRequest) -> AsyncIterator[DiscordSimulator]:
     original_base = discord.http.Route.BASE
     original_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    simulator = DiscordSimulator()
+    short = "sim_short_nonce" in request.fixturenames
+    simulator = DiscordSimulator(nonce_window_seconds=1.0 if short else 300.0)
     await simulator.start()
     yield simulator
     await simulator.stop()

@@ -81,8 +81,8 @@ class Sender(Protocol):
     async def find_sent(self, batch: Batch) -> int | None:
         """Return the id of this batch's message if it is among the target's recent ones."""
 
-    async def tell_guild(self, guild_id: int, text: str, avoid_channel_id: int) -> None:
-        """Tell the guild's moderators something, in a channel other than the broken one."""
+    async def tell_guild(self, guild_id: int, text: str, channel_ids: Sequence[int]) -> bool:
+        """Tell moderators something in the first of these channels that works (or another)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,14 +337,17 @@ class DeliveryService:
         async with self._database.transaction() as tx:
             await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
             newly = await disable_channel(tx, batch.guild_id, batch.target_id, reason, now)
+            guild = await settings.guild_settings(tx, batch.guild_id)
         self.stats.failed += 1
         log.warning("channel %s disabled: %s", batch.target_id, reason)
         if newly:
+            # The announcement channel if it still works, else the guild's system channel.
+            working = guild.channel_id if guild.channel_disabled_reason is None else None
             await self._sender.tell_guild(
                 batch.guild_id,
                 f"Airdate stopped posting in <#{batch.target_id}>: {reason}. Fix that, then "
                 "run `/follow` (or `/settings channel`) for it again to resume.",
-                avoid_channel_id=batch.target_id,
+                [] if working is None or working == batch.target_id else [working],
             )
 
     async def _pause_dms(self, batch: Batch, error: DeliveryError, now: datetime) -> None:
