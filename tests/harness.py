@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,10 @@ from bot.client import AirdateBot
 from bot.clock import utcnow
 from bot.config import Config, Secret
 from bot.main import point_discord_at
+from bot.services.audiences import FollowService
 from bot.services.delivery import DeliveryPolicy
+from bot.services.releases import ReleaseDraft, ReleaseService
+from bot.services.settings import SettingsService
 from bot.storage.database import Database
 from tests.simulator import DiscordSimulator
 
@@ -93,3 +98,67 @@ async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {seconds}s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def seed_fan_out(
+    db_path: Path, guild_id: int, channel_ids: Sequence[int], due_in: timedelta
+) -> None:
+    """Store one release followed by every channel, as moderators would have set it up."""
+    database = await Database.open(db_path)
+
+    def nothing() -> None:
+        return None
+
+    try:
+        await SettingsService(database, utcnow, nothing).set_offsets(guild_id, "none")
+        follows = FollowService(database, utcnow, nothing)
+        for channel_id in channel_ids:
+            await follows.follow(guild_id, channel_id, "all", None, episodes=True)
+        releases = ReleaseService(database, utcnow, nothing, timedelta(seconds=60))
+        seconds = max(1, int(due_in.total_seconds()))
+        await releases.add(guild_id, ReleaseDraft(title="Finale", when=f"in {seconds}s"))
+    finally:
+        await database.close()
+
+
+async def start_bot_process(
+    sim: DiscordSimulator,
+    db_path: Path,
+    *,
+    rate: float,
+    lease_seconds: float = 30.0,
+    claim_limit: int = 1000,
+    log_path: Path | None = None,
+) -> asyncio.subprocess.Process:
+    """Start the real bot as its own process (python -m tests.bot_process) against `sim`."""
+    log = None if log_path is None else log_path.open("ab")
+    try:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.bot_process",
+            "--database",
+            str(db_path),
+            "--api-base",
+            sim.api_base,
+            "--gateway-url",
+            sim.gateway_url,
+            "--token",
+            sim.token,
+            "--rate",
+            str(rate),
+            "--lease-seconds",
+            str(lease_seconds),
+            "--claim-limit",
+            str(claim_limit),
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL if log is None else log,
+        )
+    finally:
+        if log is not None:
+            log.close()
