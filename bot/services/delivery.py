@@ -207,6 +207,7 @@ class DeliveryService:
         now: datetime,
     ) -> list[Batch]:
         release_cache: dict[int, Release] = {}
+        audiences = _AudienceCache()
         settings_cache: dict[int, GuildSettings] = {}
         groups: dict[tuple[int, str | None], list[deliveries.ClaimedRow]] = defaultdict(list)
         for row in rows:
@@ -244,7 +245,7 @@ class DeliveryService:
                 target_kind = chunk[0].due.key.target_kind
                 roles: tuple[int, ...] = ()
                 if target_kind is TargetKind.CHANNEL:
-                    roles = await _ping_roles(
+                    roles = await audiences.ping_roles(
                         tx, settings_cache[guild_id], target_id, notifications
                     )
                 ids = tuple(row.due.delivery_id for row in chunk)
@@ -388,19 +389,30 @@ def _channel_reason(code: int | None) -> str:
     )
 
 
-async def _ping_roles(
-    tx: Transaction, guild: GuildSettings, channel_id: int, notifications: Sequence[Notification]
-) -> tuple[int, ...]:
-    """Return the roles of every follow of this channel that covers one of the releases."""
-    roles: list[int] = []
-    for notification in notifications:
-        covering = await follows.follows_covering_show(
-            tx, guild.guild_id, notification.release.show.id
-        )
-        for audience in channel_audiences(notification.release, guild, covering):
-            if audience.channel_id == channel_id:
-                roles += [r for r in audience.role_ids if r not in roles]
-    return tuple(roles)
+class _AudienceCache:
+    """Who each release's channels ping, worked out once per claim rather than per message."""
+
+    def __init__(self) -> None:
+        self._roles: dict[int, dict[int, tuple[int, ...]]] = {}
+
+    async def ping_roles(
+        self,
+        tx: Transaction,
+        guild: GuildSettings,
+        channel_id: int,
+        notifications: Sequence[Notification],
+    ) -> tuple[int, ...]:
+        """Return the roles of every follow of this channel that covers one of the releases."""
+        roles: list[int] = []
+        for notification in notifications:
+            release = notification.release
+            if release.id not in self._roles:
+                covering = await follows.follows_covering_show(tx, guild.guild_id, release.show.id)
+                self._roles[release.id] = {
+                    a.channel_id: a.role_ids for a in channel_audiences(release, guild, covering)
+                }
+            roles += [r for r in self._roles[release.id].get(channel_id, ()) if r not in roles]
+        return tuple(roles)
 
 
 def _deadline(row: deliveries.ClaimedRow) -> datetime:

@@ -31,14 +31,14 @@ async def test_sigkill_during_a_500_message_fan_out_loses_and_repeats_nothing(
     rng = random.Random(20241003)
     posted_at_kills = []
     for _ in range(10):
-        process = await start_bot_process(sim, db_path, rate=20, lease_seconds=2, claim_limit=50)
+        process = await start_bot_process(sim, db_path, rate=40, lease_seconds=2, claim_limit=50)
         await asyncio.sleep(rng.uniform(0.8, 2.5))
         process.send_signal(signal.SIGKILL)
         await process.wait()
         posted_at_kills.append(sim.message_count)
     mid_fan_out = [n for n in posted_at_kills if 0 < n < 500]
     assert len(mid_fan_out) >= 5, f"kills should land mid fan-out: {posted_at_kills}"
-    survivor = await start_bot_process(sim, db_path, rate=20, lease_seconds=2, claim_limit=50)
+    survivor = await start_bot_process(sim, db_path, rate=40, lease_seconds=2, claim_limit=50)
     try:
         await wait_until(lambda: rows(db_path, owed) == [(0,)], 60, "the fan-out to finish")
     finally:
