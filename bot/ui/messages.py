@@ -216,6 +216,8 @@ def help_embed(settings: GuildSettings | None) -> discord.Embed:
         value=(
             "`/countdown release` — a release's card with a live countdown\n"
             "`/upcoming [within]` — what is coming up, soonest first\n"
+            "`/subscribe show [via]` — take the show's ping role, or get DMs\n"
+            "`/unsubscribe show` · `/subscriptions` — stop one · list yours\n"
             "`/help` — this message"
         ),
         inline=False,
@@ -224,6 +226,7 @@ def help_embed(settings: GuildSettings | None) -> discord.Embed:
         name="For moderators (Manage Server)",
         value=(
             "`/release add|edit|remove` — manage releases\n"
+            "`/follow` · `/unfollow` · `/follows` — which channels hear about which shows\n"
             "`/settings channel|role|reminders|timezone|view|test` — where and when to post"
         ),
         inline=False,
