@@ -70,3 +70,28 @@ async def test_a_gateway_disconnect_mid_fan_out_changes_nothing(
         await running.stop()
     assert set(server.sim.created_per_channel().values()) == {1}
     assert server.sim.message_count == 100
+
+
+async def test_a_guild_owing_a_thousand_messages_barely_delays_another(
+    sim: DiscordSimulator, db_path: Path
+) -> None:
+    busy = sim.add_guild(name="Busy Server")
+    channels = sim.add_channels(busy, 1000, prefix="busy")
+    quiet = sim.add_guild(name="Quiet Server")
+    quiet_channel = sim.add_channel(quiet, name="announcements")
+    await seed_fan_out(db_path, busy.id, [c.id for c in channels], timedelta(seconds=2))
+    await seed_fan_out(db_path, quiet.id, [quiet_channel.id], timedelta(seconds=3))
+    [(quiet_due,)] = rows(
+        db_path, "SELECT due_at FROM deliveries WHERE target_id = ?", (quiet_channel.id,)
+    )
+    running = await start_bot(
+        sim, db_path, policy=DeliveryPolicy(lease=timedelta(seconds=30), rate_per_second=40)
+    )
+    try:
+        await wait_until(lambda: len(sim.messages(quiet_channel)) == 1, 8, "the quiet guild")
+        busy_sent = sim.message_count - 1
+    finally:
+        await running.stop()
+    [message] = sim.messages(quiet_channel)
+    assert message.created_at - quiet_due <= 2.0
+    assert busy_sent < 1000  # the busy guild was still mid fan-out (40/s: 25 s of sending)
