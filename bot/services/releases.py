@@ -144,8 +144,11 @@ class ReleaseService:
                 if time != release.time:
                     updated = _moved(updated, time)
                     moved = True
-                    await deliveries.skip_pending(tx, release.id, "release moved")
+                    # Notices first: a pending one carries the time members were last told.
                     await self._owe_notices(tx, release, updated, guild_id, now)
+                    await deliveries.skip_pending(
+                        tx, release.id, "release moved", before_revision=updated.revision
+                    )
             await releases.save_release(tx, updated, now)
             planned = await planner.replan_release(tx, updated, now)
         self._wake()

@@ -119,12 +119,14 @@ async def replace_planned(
     await insert_planned(tx, guild_id, planned, now)
 
 
-async def skip_pending(tx: Transaction, release_id: int, reason: str) -> int:
-    """Skip everything still owed for a release; return how many rows that was."""
+async def skip_pending(
+    tx: Transaction, release_id: int, reason: str, *, before_revision: int | None = None
+) -> int:
+    """Skip what is still owed for a release (of revisions before one, if given)."""
     return await tx.execute(
         "UPDATE deliveries SET status = 'skipped', last_error = ? "
-        "WHERE release_id = ? AND status = 'pending'",
-        (reason, release_id),
+        "WHERE release_id = ? AND status = 'pending' AND revision < ?",
+        (reason, release_id, before_revision if before_revision is not None else 2**62),
     )
 
 

@@ -44,12 +44,13 @@ async def test_reminder_then_announcement_arrive_on_time(
 
 
 async def test_moving_a_release_later_sends_one_notice_and_reschedules(
-    server: Server, airdate: RunningBot
+    server: Server, airdate: RunningBot, db_path: Path
 ) -> None:
     await setup_channel(server, "1h 3s")
     await server.mod("release add", {"title": "Frieren", "when": "in 5s"})
     await wait_until(lambda: len(posted(server)) == 1, 6, "the 3 s reminder")
 
+    [(original,)] = rows(db_path, "SELECT starts_at FROM releases")
     await server.mod("release edit", {"release": "Frieren", "when": "in 2h"})
     # A burst of edits within the debounce window makes one notice with the final time.
     reply = await server.mod("release edit", {"release": "Frieren", "when": "in 3h"})
@@ -57,6 +58,9 @@ async def test_moving_a_release_later_sends_one_notice_and_reschedules(
     await wait_until(lambda: len(posted(server)) == 2, 4, "the date-change notice")
     notice = posted(server)[1]
     assert "has moved" in notice
+    # The notice compares with what members were told, not with the intermediate edit.
+    [(final,)] = rows(db_path, "SELECT starts_at FROM releases")
+    assert f"was <t:{original}:F>, now <t:{final}:F>" in notice
     await asyncio.sleep(4)  # past the old announcement time: nothing is posted there
     assert len(posted(server)) == 2
     listing = await server.user("upcoming")
