@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.domain.audience import channel_audiences
 from bot.domain.models import (
     DeliveryKind,
+    Follow,
     GuildSettings,
     Release,
     ReleaseStatus,
@@ -35,6 +36,8 @@ MAX_NOTIFICATIONS_PER_MESSAGE = 10
 CHANNEL_GONE_CODES = frozenset({10003, 50001, 50013})
 CANNOT_DM_CODE = 50007
 INVALID_FORM_CODE = 50035
+#: How long sent messages wait to be recorded together.
+RECORD_EVERY_SECONDS = 0.05
 
 
 class DeliveryError(Exception):
@@ -120,6 +123,8 @@ class DeliveryService:
         self._queue: FairQueue[Batch] = FairQueue(ChannelWindows())
         self._in_flight: set[int] = set()
         self._workers: list[asyncio.Task[None]] = []
+        self._sent: list[tuple[Batch, int]] = []
+        self._sent_waiting = asyncio.Event()
         self.on_capacity: Callable[[], None] = lambda: None
         self.stats = DeliveryStats()
 
@@ -129,14 +134,19 @@ class DeliveryService:
             task = asyncio.create_task(self._work(), name=f"airdate-sender-{number}")
             task.add_done_callback(_log_crash)
             self._workers.append(task)
+        recorder = asyncio.create_task(self._record_sent(), name="airdate-recorder")
+        recorder.add_done_callback(_log_crash)
+        self._workers.append(recorder)
 
     async def stop(self) -> None:
+        """Stop sending; record what Discord already accepted, abandon the rest to leases."""
         for task in self._workers:
             task.cancel()
         for task in self._workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._workers.clear()
+        await self._flush_sent()
 
     # ------------------------------------------------------------------ the Outbox
     async def next_wake_at(self) -> datetime | None:
@@ -162,20 +172,15 @@ class DeliveryService:
     async def _claim(self, now: datetime, limit: int) -> tuple[list[Batch], int]:
         policy = self._policy
         queued = len(self._queue)
-        lease_until = now + policy.lease + timedelta(seconds=queued / policy.rate_per_second)
-        async with self._database.transaction() as tx:
-            claimed = [
-                row
-                for row in await deliveries.claim_due(tx, now, lease_until, limit)
-                if row.due.delivery_id not in self._in_flight
-            ]
+
+        def lease_until(count: int) -> datetime:
             # The lease must outlast the wait in the queue behind what is already there.
-            wait = (queued + len(claimed)) / policy.rate_per_second
-            await deliveries.retry_at(
-                tx,
-                [row.due.delivery_id for row in claimed],
-                now + policy.lease + timedelta(seconds=wait),
-                error=None,
+            wait = timedelta(seconds=(queued + count) / policy.rate_per_second)
+            return now + policy.lease + wait
+
+        async with self._database.transaction() as tx:
+            claimed = await deliveries.claim_due(
+                tx, now, lease_until, limit, exclude=self._in_flight
             )
             if not claimed:
                 return [], 0
@@ -214,6 +219,8 @@ class DeliveryService:
             # Rows that already went out together once keep their group and nonce.
             groups[(row.due.key.target_id, row.nonce)].append(row)
         batches = []
+        nonces: list[tuple[int, str]] = []
+        late_ids: list[int] = []
         for (target_id, nonce), group in groups.items():
             step = MAX_NOTIFICATIONS_PER_MESSAGE
             chunks = (
@@ -250,12 +257,8 @@ class DeliveryService:
                     )
                 ids = tuple(row.due.delivery_id for row in chunk)
                 batch_nonce = nonce or delivery_nonce(row.due.key for row in chunk)
-                await deliveries.fix_batch(
-                    tx,
-                    ids,
-                    batch_nonce,
-                    late_ids=[i for i, n in zip(ids, notifications, strict=True) if n.late],
-                )
+                nonces += [(delivery_id, batch_nonce) for delivery_id in ids]
+                late_ids += [i for i, n in zip(ids, notifications, strict=True) if n.late]
                 expired = [row.lease_expired_at for row in chunk if row.lease_expired_at]
                 batches.append(
                     Batch(
@@ -271,6 +274,7 @@ class DeliveryService:
                         look_first=any(now - at > self._policy.nonce_window for at in expired),
                     )
                 )
+        await deliveries.fix_batches(tx, nonces, late_ids=late_ids)
         return batches
 
     # ------------------------------------------------------------------ sending
@@ -280,7 +284,6 @@ class DeliveryService:
             try:
                 await self._send(batch)
             finally:
-                self._in_flight.difference_update(batch.delivery_ids)
                 if len(self._queue) < self._policy.claim_limit // 2:
                     self.on_capacity()
 
@@ -304,13 +307,37 @@ class DeliveryService:
             log.exception("sending to %s raised", batch.target_id)
             await self._settle_failure(batch, DeliveryError(repr(error), retryable=False))
         else:
-            now = self._clock()
-            async with self._database.transaction() as tx:
+            self._sent.append((batch, message_id))
+            self._sent_waiting.set()
+            return
+        self._in_flight.difference_update(batch.delivery_ids)
+
+    async def _record_sent(self) -> None:
+        """Record sent messages in batches: one transaction for many sends, not one each.
+
+        Until recorded, a row keeps its lease and nonce: after a crash it is resent with
+        the same nonce and Discord returns the message it already has.
+        """
+        while True:
+            await self._sent_waiting.wait()
+            await asyncio.sleep(RECORD_EVERY_SECONDS)
+            await self._flush_sent()
+
+    async def _flush_sent(self) -> None:
+        self._sent_waiting.clear()
+        done, self._sent = self._sent, []
+        if not done:
+            return
+        now = self._clock()
+        async with self._database.transaction() as tx:
+            for batch, message_id in done:
                 await deliveries.mark_sent(tx, batch.delivery_ids, message_id, now)
-                for release_id in batch.announced_release_ids:
-                    await releases.set_status(tx, release_id, ReleaseStatus.RELEASED)
-            self.stats.sent += 1
-            log.debug("sent %s to %s as %s", batch.nonce, batch.target_id, message_id)
+            announced = {r for batch, _ in done for r in batch.announced_release_ids}
+            for release_id in sorted(announced):
+                await releases.set_status(tx, release_id, ReleaseStatus.RELEASED)
+        for batch, _ in done:
+            self._in_flight.difference_update(batch.delivery_ids)
+        self.stats.sent += len(done)
 
     async def _settle_failure(self, batch: Batch, error: DeliveryError) -> None:
         now = self._clock()
@@ -390,10 +417,10 @@ def _channel_reason(code: int | None) -> str:
 
 
 class _AudienceCache:
-    """Who each release's channels ping, worked out once per claim rather than per message."""
+    """Each channel's follows, read once per claim rather than once per message."""
 
     def __init__(self) -> None:
-        self._roles: dict[int, dict[int, tuple[int, ...]]] = {}
+        self._follows: dict[int, list[Follow]] = {}
 
     async def ping_roles(
         self,
@@ -403,15 +430,15 @@ class _AudienceCache:
         notifications: Sequence[Notification],
     ) -> tuple[int, ...]:
         """Return the roles of every follow of this channel that covers one of the releases."""
+        if channel_id not in self._follows:
+            self._follows[channel_id] = await follows.channel_follows(tx, channel_id)
         roles: list[int] = []
         for notification in notifications:
-            release = notification.release
-            if release.id not in self._roles:
-                covering = await follows.follows_covering_show(tx, guild.guild_id, release.show.id)
-                self._roles[release.id] = {
-                    a.channel_id: a.role_ids for a in channel_audiences(release, guild, covering)
-                }
-            roles += [r for r in self._roles[release.id].get(channel_id, ()) if r not in roles]
+            for audience in channel_audiences(
+                notification.release, guild, self._follows[channel_id]
+            ):
+                if audience.channel_id == channel_id:
+                    roles += [r for r in audience.role_ids if r not in roles]
         return tuple(roles)
 
 

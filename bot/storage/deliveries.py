@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -131,10 +131,13 @@ async def skip_pending(
 
 
 async def targets_told(tx: Transaction, release_id: int) -> list[tuple[int, TargetKind]]:
-    """Return the targets that were already sent a message about this release."""
+    """Return the targets already sent a message about this release.
+
+    A row still `sending` counts: Discord may have accepted it before it was recorded.
+    """
     rows = await tx.fetchall(
         "SELECT DISTINCT target_id, target_kind FROM deliveries "
-        "WHERE release_id = ? AND status = 'sent'",
+        "WHERE release_id = ? AND status IN ('sent', 'sending')",
         (release_id,),
     )
     return [(row["target_id"], TargetKind(row["target_kind"])) for row in rows]
@@ -210,9 +213,18 @@ async def move_pending_notices(
 
 
 async def claim_due(
-    tx: Transaction, now: datetime, lease_expires_at: datetime, limit: int
+    tx: Transaction,
+    now: datetime,
+    lease_expires_at: Callable[[int], datetime],
+    limit: int,
+    *,
+    exclude: Collection[int] = (),
 ) -> list[ClaimedRow]:
-    """Take the lease on up to `limit` due rows: pending ones due, or leases that expired."""
+    """Take the lease on up to `limit` due rows: pending ones due, or leases that expired.
+
+    `lease_expires_at(count)` sets the lease from how many rows were claimed; rows whose
+    ids are in `exclude` (already queued in memory) are left alone.
+    """
     rows = await tx.fetchall(
         """
         WITH due AS (
@@ -236,10 +248,12 @@ async def claim_due(
         """,
         (to_epoch(now), limit, to_epoch(now), limit, limit),
     )
+    rows = [row for row in rows if row["id"] not in exclude]
+    lease = to_epoch(lease_expires_at(len(rows)))
     await tx.executemany(
         "UPDATE deliveries SET status = 'sending', lease_expires_at = ?, attempts = attempts + 1 "
         "WHERE id = ?",
-        [(to_epoch(lease_expires_at), row["id"]) for row in rows],
+        [(lease, row["id"]) for row in rows],
     )
     claimed = []
     for row in rows:
@@ -280,13 +294,16 @@ async def claim_due(
     return claimed
 
 
-async def fix_batch(
-    tx: Transaction, delivery_ids: Sequence[int], nonce: str, *, late_ids: Iterable[int]
+async def fix_batches(
+    tx: Transaction, nonces: Iterable[tuple[int, str]], *, late_ids: Iterable[int]
 ) -> None:
-    """Record which rows go out together under which nonce, so a resend is the same message."""
+    """Record which rows go out together under which nonce, so a resend is the same message.
+
+    `nonces` pairs each delivery id with its message's nonce.
+    """
     await tx.executemany(
         "UPDATE deliveries SET nonce = ? WHERE id = ? AND nonce IS NULL",
-        [(nonce, delivery_id) for delivery_id in delivery_ids],
+        [(nonce, delivery_id) for delivery_id, nonce in nonces],
     )
     await tx.executemany("UPDATE deliveries SET late = 1 WHERE id = ?", [(i,) for i in late_ids])
 

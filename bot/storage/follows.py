@@ -52,17 +52,16 @@ async def follows_covering_show(tx: Transaction, guild_id: int, show_id: int) ->
     return [_follow(row) for row in rows]
 
 
-async def channel_roles(tx: Transaction, channel_id: int) -> dict[int | None, list[int]]:
-    """Return, per followed show (None: all), the roles enabled follows of a channel ping."""
+async def channel_follows(tx: Transaction, channel_id: int) -> list[Follow]:
+    """Return the follows of one channel, enabled or not."""
     rows = await tx.fetchall(
-        "SELECT show_id, role_id, episodes FROM follows "
-        "WHERE channel_id = ? AND disabled_at IS NULL AND role_id IS NOT NULL",
+        f"""
+        SELECT {_FOLLOW_COLUMNS} FROM follows f LEFT JOIN shows s ON s.id = f.show_id
+        WHERE f.channel_id = ?
+        """,
         (channel_id,),
     )
-    roles: dict[int | None, list[int]] = {}
-    for row in rows:
-        roles.setdefault(row["show_id"], []).append(row["role_id"])
-    return roles
+    return [_follow(row) for row in rows]
 
 
 async def save_follow(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import aiosqlite
@@ -188,31 +189,149 @@ async def releases_titled(tx: Transaction, guild_id: int, typed: str) -> list[Re
     return exact or [r for r in releases if title_key(r.show.title) == wanted]
 
 
+#: A word found in at most this many releases is looked up through the indexes; a word
+#: that common is instead found by walking the guild's releases in display order.
+SELECTIVE_RELEASES = 10_000
+#: Distinct labels a guild may have for labels to be matched from the list of them.
+MAX_DISTINCT_LABELS = 2_000
+#: Title-index searches need this many characters (one trigram).
+TRIGRAM = 3
+
+_DISPLAY_ORDER = "(r.starts_at IS NULL), (r.starts_at < ?), r.starts_at, r.id"
+
+
 async def search_releases(
     tx: Transaction, guild_id: int, typed: str, now: datetime, limit: int = 25
 ) -> list[Release]:
     """Return the guild's live releases matching every word typed, soonest upcoming first.
 
     Each word may match the show's title or the release's label, so "one piece ep 5" finds
-    "One Piece — Episode 5".
+    "One Piece — Episode 5". A word few releases match is looked up through the title
+    trigram index and the guild's label list; when every word is common, the releases are
+    walked in display order, which then finds `limit` matches after a short walk.
     """
     words = [w for w in typed.split() if w not in ("—", "-")][:MAX_SEARCH_WORDS] or [""]
+    selective = await _selective_candidates(tx, guild_id, [w.casefold() for w in words])
+    if selective is not None:
+        # The candidates match the rare word by construction; check only the others.
+        rare, candidates = selective
+        words = [w for w in words if w.casefold() != rare]
     word_filter = " AND ".join(
-        "(s.title_key LIKE ? ESCAPE '\\' OR casefold(coalesce(r.label, '')) LIKE ? ESCAPE '\\')"
-        for _ in words
+        [
+            "(s.title_key LIKE ? ESCAPE '\\' OR casefold(coalesce(r.label, '')) LIKE ? ESCAPE '\\')"
+            for _ in words
+        ]
+        or ["1"]
     )
     patterns = [pattern for word in words for pattern in (_like_pattern(word),) * 2]
+    if selective is not None:
+        rows = await tx.fetchall(
+            f"""
+            SELECT {_RELEASE_COLUMNS}
+            FROM releases r JOIN shows s ON s.id = r.show_id
+            WHERE r.id IN (SELECT value FROM json_each(?))
+              AND +r.guild_id = ? AND +r.status != 'cancelled' AND {word_filter}
+            ORDER BY {_DISPLAY_ORDER}
+            LIMIT ?
+            """,
+            (json.dumps(candidates), guild_id, *patterns, to_epoch(now), limit),
+        )
+        return [_release(row) for row in rows]
+    # Upcoming soonest first, then past ones, then undated: each walk stops at `limit`.
+    found: list[Release] = []
+    for segment, order in (
+        ("r.starts_at >= ?", "r.starts_at, r.id"),
+        ("r.starts_at < ?", "r.starts_at, r.id"),
+        ("r.starts_at IS NULL AND ? IS NOT NULL", "r.id"),
+    ):
+        rows = await tx.fetchall(
+            f"""
+            SELECT {_RELEASE_COLUMNS}
+            FROM releases r JOIN shows s ON s.id = r.show_id
+            WHERE r.guild_id = ? AND r.status != 'cancelled' AND {segment} AND {word_filter}
+            ORDER BY {order}
+            LIMIT ?
+            """,
+            (guild_id, to_epoch(now), *patterns, limit - len(found)),
+        )
+        found += [_release(row) for row in rows]
+        if len(found) >= limit:
+            break
+    return found
+
+
+async def _selective_candidates(
+    tx: Transaction, guild_id: int, keys: list[str]
+) -> tuple[str, list[int]] | None:
+    """Return a rare word and the ids of every release it matches, or None if none is rare.
+
+    The ids are a superset of the answer (the other words are not checked yet), bounded by
+    SELECTIVE_RELEASES (counted with repeats: a release can match by title and label).
+    """
+    if "" in keys:
+        return None
+    labels = await _distinct_labels(tx, guild_id)
+    if labels is None:
+        return None
+    folded = [(label, label.casefold()) for label in labels]
+    for key in sorted(set(keys), key=len, reverse=True):
+        if len(key) >= TRIGRAM:
+            shows_sql = "SELECT rowid FROM shows_title_trigrams WHERE shows_title_trigrams MATCH ?"
+            shows_params: tuple[object, ...] = ('"' + key.replace('"', '""') + '"',)
+        else:
+            shows_sql = "SELECT id FROM shows WHERE guild_id = ? AND title_key LIKE ? ESCAPE '\\'"
+            shows_params = (guild_id, _like_pattern(key))
+        shows = await tx.fetchall(f"{shows_sql} LIMIT ?", (*shows_params, SELECTIVE_RELEASES + 1))
+        if len(shows) > SELECTIVE_RELEASES:
+            continue
+        matching_labels = [label for label, fold in folded if key in fold]
+        rows = await tx.fetchall(
+            """
+            SELECT id FROM releases
+            WHERE show_id IN (SELECT value FROM json_each(?))
+              AND +guild_id = ? AND +status != 'cancelled'
+            UNION ALL
+            SELECT id FROM releases
+            WHERE guild_id = ? AND status != 'cancelled'
+              AND label IN (SELECT value FROM json_each(?))
+            LIMIT ?
+            """,
+            (
+                json.dumps([row[0] for row in shows]),
+                guild_id,
+                guild_id,
+                json.dumps(matching_labels),
+                SELECTIVE_RELEASES + 1,
+            ),
+        )
+        if len(rows) <= SELECTIVE_RELEASES:
+            return key, sorted({row[0] for row in rows})
+    return None
+
+
+async def _distinct_labels(tx: Transaction, guild_id: int) -> list[str] | None:
+    """Return the labels of the guild's live releases, or None if there are too many.
+
+    One index seek per distinct label, however many releases share it.
+    """
     rows = await tx.fetchall(
-        f"""
-        SELECT {_RELEASE_COLUMNS}
-        FROM releases r JOIN shows s ON s.id = r.show_id
-        WHERE r.guild_id = ? AND r.status != 'cancelled' AND {word_filter}
-        ORDER BY (r.starts_at IS NULL), (r.starts_at < ?), r.starts_at, r.id
-        LIMIT ?
+        """
+        WITH RECURSIVE seen(label) AS (
+            SELECT (SELECT min(label) FROM releases
+                    WHERE guild_id = ? AND status != 'cancelled' AND label IS NOT NULL)
+            UNION ALL
+            SELECT (SELECT min(label) FROM releases
+                    WHERE guild_id = ? AND status != 'cancelled' AND label > seen.label)
+            FROM seen WHERE seen.label IS NOT NULL
+            LIMIT ?
+        )
+        SELECT label FROM seen WHERE label IS NOT NULL
         """,
-        (guild_id, *patterns, to_epoch(now), limit),
+        (guild_id, guild_id, MAX_DISTINCT_LABELS + 2),
     )
-    return [_release(row) for row in rows]
+    if len(rows) > MAX_DISTINCT_LABELS:
+        return None
+    return [row[0] for row in rows]
 
 
 async def upcoming_releases(
@@ -223,8 +342,8 @@ async def upcoming_releases(
         f"""
         SELECT {_RELEASE_COLUMNS}
         FROM releases r JOIN shows s ON s.id = r.show_id
-        WHERE r.guild_id = ? AND r.status IN ('scheduled', 'delayed')
-          AND r.starts_at BETWEEN ? AND ?
+        WHERE r.guild_id = ? AND r.status != 'cancelled'
+          AND +r.status IN ('scheduled', 'delayed') AND r.starts_at BETWEEN ? AND ?
         ORDER BY r.starts_at, r.id
         LIMIT ?
         """,

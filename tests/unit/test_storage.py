@@ -353,7 +353,7 @@ async def store(db: Database, *rows: PlannedDelivery) -> None:
 
 async def claim(db: Database, at: datetime, limit: int = 50) -> list[deliveries.ClaimedRow]:
     async with db.transaction() as tx:
-        return await deliveries.claim_due(tx, at, at + LEASE, limit)
+        return await deliveries.claim_due(tx, at, lambda count: at + LEASE, limit)
 
 
 async def wake_at(db: Database) -> datetime | None:
@@ -525,10 +525,16 @@ async def test_targets_told_lists_only_targets_sent_to(db: Database) -> None:
         planned(release, DeliveryKind.REMINDER, NOW, offset_seconds=3600, target=OTHER_CHANNEL),
         planned(release, DeliveryKind.REMINDER, NOW, offset_seconds=7200, target=CHANNEL),
     )
+    async with db.snapshot() as tx:
+        assert await deliveries.targets_told(tx, release.id) == []  # pending: not told
     claimed = await claim(db, NOW)
     sent = [c.due.delivery_id for c in claimed if c.due.key.target_id == CHANNEL]
+    failed = [c.due.delivery_id for c in claimed if c.due.key.target_id == OTHER_CHANNEL]
     async with db.transaction() as tx:
+        # Still sending: Discord may already have it, so it counts as told.
+        assert len(await deliveries.targets_told(tx, release.id)) == 2
         await deliveries.mark_sent(tx, sent, 1, NOW)
+        await deliveries.mark_failed(tx, failed, "HTTP 403")
         assert await deliveries.targets_told(tx, release.id) == [(CHANNEL, TargetKind.CHANNEL)]
 
 
