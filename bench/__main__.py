@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark and write bench/RESULTS.md.
 
-    python -m bench            # everything (about 10 minutes)
-    python -m bench --quick    # 10x smaller, a smoke test
+python -m bench            # everything (about 10 minutes)
+python -m bench --quick    # 10x smaller, a smoke test
 """
 
 from __future__ import annotations
