@@ -122,7 +122,7 @@ time over the same span (from `/proc/PID/stat`), so the simulator's work is not 
 {free_row}
 
 Targets: at least 95% of the configured rate with zero 429s; at most 1 ms of bot CPU per
-delivery without a limit: **{"met" if met else "missed (see above)"}**. In the limited run the
-CPU per delivery also carries 125 s of idle upkeep (heartbeats, timers) spread over the
-deliveries; it is not a per-message cost.
+delivery without a limit: **{"met" if met else "missed (see above)"}**. In the limited
+run the CPU per delivery also carries {limited.seconds:.0f} s of idle upkeep (heartbeats,
+timers) spread over the deliveries; it is not a per-message cost.
 """
