@@ -58,6 +58,9 @@ def show(message: SimMessage, due_at: int) -> float:
             print(f"  ┃ {readable(embed['description'], message.created_at)}")
         for field in embed.get("fields", []):
             print(f"  ┃ {field['name']}: {readable(field['value'], message.created_at)}")
+    buttons = [c.get("label", "") for row in message.components for c in row["components"]]
+    if buttons:
+        print("  " + "  ".join(f"[{label}]" for label in buttons))
     return lateness
 
 
