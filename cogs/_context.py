@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.client import AirdateBot
 from bot.domain.errors import NotAllowed
+from bot.ui import audiences
 
 
 def bot_of(interaction: discord.Interaction) -> AirdateBot:
@@ -26,3 +27,11 @@ def require_manage_guild(interaction: discord.Interaction) -> bool:
     if not interaction.permissions.manage_guild:
         raise app_commands.MissingPermissions(["manage_guild"])
     return True
+
+
+async def show_choices(
+    interaction: discord.Interaction, current: str, *, include_all: bool
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete a `show` option from the guild's shows (and `all` where it fits)."""
+    found = await bot_of(interaction).follows.suggest_shows(guild_id_of(interaction), current)
+    return audiences.show_choices(found, current, include_all=include_all)

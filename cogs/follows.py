@@ -8,14 +8,13 @@ from discord.ext import commands
 
 from bot.client import AirdateBot
 from bot.ui import audiences, permissions
-from cogs._context import bot_of, guild_id_of, require_manage_guild
+from cogs._context import guild_id_of, require_manage_guild, show_choices
 
 
 async def show_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    found = await bot_of(interaction).follows.suggest_shows(guild_id_of(interaction), current)
-    return audiences.show_choices(found, current, include_all=True)
+    return await show_choices(interaction, current, include_all=True)
 
 
 @app_commands.guild_only()

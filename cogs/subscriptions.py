@@ -10,14 +10,13 @@ from bot.client import AirdateBot
 from bot.domain.models import Via
 from bot.ui import audiences
 from bot.ui.remind import subscribe_member
-from cogs._context import bot_of, guild_id_of
+from cogs._context import guild_id_of, show_choices
 
 
 async def show_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    found = await bot_of(interaction).follows.suggest_shows(guild_id_of(interaction), current)
-    return audiences.show_choices(found, current, include_all=False)
+    return await show_choices(interaction, current, include_all=False)
 
 
 @app_commands.guild_only()
