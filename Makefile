@@ -18,8 +18,9 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(PY) -m bot
 
+# The end-to-end tests mostly wait on timers and sockets: four workers share two cores well.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 4
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
