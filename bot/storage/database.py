@@ -95,13 +95,32 @@ class Database:
     @asynccontextmanager
     async def _unit_of_work(self, begin: str) -> AsyncIterator[Transaction]:
         async with self._lock:
-            await self._connection.execute(begin)
+            try:
+                await self._finish(begin)
+            except asyncio.CancelledError:
+                # BEGIN ran anyway: end that transaction before anyone else uses the connection.
+                await self._finish("ROLLBACK")
+                raise
             try:
                 yield Transaction(self._connection)
             except BaseException:
-                await self._connection.execute("ROLLBACK")
+                await self._finish("ROLLBACK")
                 raise
-            await self._connection.execute("COMMIT")
+            await self._finish("COMMIT")
+
+    async def _finish(self, statement: str) -> None:
+        """Run a transaction statement to completion even if the caller is cancelled meanwhile.
+
+        aiosqlite runs statements on its own thread: cancelling the awaiting task does not
+        stop one, so without this a cancelled BEGIN or COMMIT could leave the shared
+        connection inside a transaction that nobody ends.
+        """
+        statement_done = asyncio.ensure_future(self._connection.execute(statement))
+        try:
+            await asyncio.shield(statement_done)
+        except asyncio.CancelledError:
+            await statement_done
+            raise
 
 
 class Transaction:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -573,3 +574,25 @@ async def test_search_matches_labels_whatever_their_case_outside_ascii(db: Datab
     added = await add_release(db, "Frieren", "Épisode Spécial")
     async with db.snapshot() as tx:
         assert await releases.search_releases(tx, GUILD, "épisode", NOW) == [added]
+
+
+async def test_cancelling_a_unit_of_work_at_any_moment_leaves_the_connection_usable(
+    db: Database,
+) -> None:
+    """A task cancelled mid BEGIN or COMMIT must not leave the shared connection in a
+    transaction (aiosqlite keeps running the statement on its thread)."""
+
+    async def write(value: str) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (value, value))
+
+    for attempt in range(60):
+        task = asyncio.create_task(write(f"cancelled-{attempt}"))
+        for _ in range(attempt % 6):
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await write(f"after-{attempt}")  # raises if a transaction was left open
+    async with db.snapshot() as tx:
+        found = await tx.fetchall("SELECT key FROM meta WHERE key LIKE 'after-%'")
+    assert len(found) == 60
