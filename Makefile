@@ -28,6 +28,8 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
+	@# The scale benchmark's baseline needs SQLAlchemy (the `bench` extra).
+	$(PY) -m pip install --quiet -e '.[dev,bench]' 2> $(VENV)/pip.log || { cat $(VENV)/pip.log; exit 1; }
 	$(PY) -m bench
 
 clean:

@@ -17,7 +17,6 @@ from bot.domain.models import (
     DeliveryKind,
     Follow,
     GuildSettings,
-    Release,
     ReleaseStatus,
     TargetKind,
 )
@@ -211,8 +210,12 @@ class DeliveryService:
         verdicts: dict[int, Verdict],
         now: datetime,
     ) -> list[Batch]:
-        release_cache: dict[int, Release] = {}
+        # Everything the messages need, read in one query each rather than one per row.
+        release_cache = await releases.releases_by_ids(tx, [r.due.key.release_id for r in rows])
         audiences = _AudienceCache()
+        await audiences.prefetch(
+            tx, [r.due.key.target_id for r in rows if r.due.key.target_kind is TargetKind.CHANNEL]
+        )
         settings_cache: dict[int, GuildSettings] = {}
         groups: dict[tuple[int, str | None], list[deliveries.ClaimedRow]] = defaultdict(list)
         for row in rows:
@@ -421,6 +424,9 @@ class _AudienceCache:
 
     def __init__(self) -> None:
         self._follows: dict[int, list[Follow]] = {}
+
+    async def prefetch(self, tx: Transaction, channel_ids: Sequence[int]) -> None:
+        self._follows.update(await follows.follows_of_channels(tx, channel_ids))
 
     async def ping_roles(
         self,

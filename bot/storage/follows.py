@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
 
 import aiosqlite
@@ -62,6 +64,26 @@ async def channel_follows(tx: Transaction, channel_id: int) -> list[Follow]:
         (channel_id,),
     )
     return [_follow(row) for row in rows]
+
+
+async def follows_of_channels(
+    tx: Transaction, channel_ids: Iterable[int]
+) -> dict[int, list[Follow]]:
+    """Return each channel's follows, enabled or not, in one query (channels without: [])."""
+    wanted = sorted(set(channel_ids))
+    found: dict[int, list[Follow]] = {channel_id: [] for channel_id in wanted}
+    if not wanted:
+        return found
+    rows = await tx.fetchall(
+        f"""
+        SELECT {_FOLLOW_COLUMNS} FROM follows f LEFT JOIN shows s ON s.id = f.show_id
+        WHERE f.channel_id IN (SELECT value FROM json_each(?))
+        """,
+        (json.dumps(wanted),),
+    )
+    for row in rows:
+        found[row["channel_id"]].append(_follow(row))
+    return found
 
 
 async def save_follow(

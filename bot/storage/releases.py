@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 import aiosqlite
@@ -168,6 +169,22 @@ async def release_by_id(tx: Transaction, release_id: int) -> Release | None:
     return None if row is None else _release(row)
 
 
+async def releases_by_ids(tx: Transaction, release_ids: Iterable[int]) -> dict[int, Release]:
+    """Return the releases with these ids (any guild, any status), in one query."""
+    wanted = sorted(set(release_ids))
+    if not wanted:
+        return {}
+    rows = await tx.fetchall(
+        f"""
+        SELECT {_RELEASE_COLUMNS}
+        FROM releases r JOIN shows s ON s.id = r.show_id
+        WHERE r.id IN (SELECT value FROM json_each(?))
+        """,
+        (json.dumps(wanted),),
+    )
+    return {row["id"]: _release(row) for row in rows}
+
+
 async def releases_titled(tx: Transaction, guild_id: int, typed: str) -> list[Release]:
     """Return the guild's live releases whose 'Show — Label' or show title is `typed`."""
     # A show's own title may contain " — ", so every split point names a candidate show.
@@ -211,19 +228,31 @@ async def search_releases(
     walked in display order, which then finds `limit` matches after a short walk.
     """
     words = [w for w in typed.split() if w not in ("—", "-")][:MAX_SEARCH_WORDS] or [""]
-    selective = await _selective_candidates(tx, guild_id, [w.casefold() for w in words])
+    labels = await _distinct_labels(tx, guild_id)
+    keys = [w.casefold() for w in words]
+    selective = await _selective_candidates(tx, guild_id, keys, labels)
     if selective is not None:
         # The candidates match the rare word by construction; check only the others.
         rare, candidates = selective
         words = [w for w in words if w.casefold() != rare]
-    word_filter = " AND ".join(
-        [
-            "(s.title_key LIKE ? ESCAPE '\\' OR casefold(coalesce(r.label, '')) LIKE ? ESCAPE '\\')"
-            for _ in words
+    if labels is None:
+        label_test = "casefold(coalesce(r.label, '')) LIKE ? ESCAPE '\\'"
+        label_params = [_like_pattern(word) for word in words]
+    else:
+        # The guild's few labels were matched in Python: a set lookup per row, not a call.
+        label_test = "r.label IN (SELECT value FROM json_each(?))"
+        label_params = [
+            json.dumps([label for label in labels if word.casefold() in label.casefold()])
+            for word in words
         ]
-        or ["1"]
+    word_filter = " AND ".join(
+        [f"(s.title_key LIKE ? ESCAPE '\\' OR {label_test})" for _ in words] or ["1"]
     )
-    patterns = [pattern for word in words for pattern in (_like_pattern(word),) * 2]
+    patterns = [
+        value
+        for word, label_param in zip(words, label_params, strict=True)
+        for value in (_like_pattern(word), label_param)
+    ]
     if selective is not None:
         rows = await tx.fetchall(
             f"""
@@ -261,17 +290,14 @@ async def search_releases(
 
 
 async def _selective_candidates(
-    tx: Transaction, guild_id: int, keys: list[str]
+    tx: Transaction, guild_id: int, keys: list[str], labels: list[str] | None
 ) -> tuple[str, list[int]] | None:
     """Return a rare word and the ids of every release it matches, or None if none is rare.
 
     The ids are a superset of the answer (the other words are not checked yet), bounded by
     SELECTIVE_RELEASES (counted with repeats: a release can match by title and label).
     """
-    if "" in keys:
-        return None
-    labels = await _distinct_labels(tx, guild_id)
-    if labels is None:
+    if "" in keys or labels is None:
         return None
     folded = [(label, label.casefold()) for label in labels]
     for key in sorted(set(keys), key=len, reverse=True):

@@ -1,0 +1,177 @@
+"""What the scale benchmarks found fragile, pinned: index use, search semantics, batching."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.domain.models import Precision, Release, ReleaseStatus, ReleaseTime
+from bot.storage import follows, releases
+from bot.storage.database import Database, Transaction
+
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+GUILD = 1001
+OTHER_GUILD = 2002
+WORDS = ["oshi", "no", "ko", "frieren", "sousou", "kaiju", "straße", "épée", "100%", "a_b"]
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "airdate.db")
+    yield database
+    await database.close()
+
+
+class StatementLog:
+    """Records every query a Transaction runs (to check plans and count round trips)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.statements: list[tuple[str, tuple[Any, ...]]] = []
+        original = Transaction.fetchall
+
+        async def fetchall(tx: Transaction, sql: str, params: Any = ()) -> Any:
+            self.statements.append((sql, tuple(params)))
+            return await original(tx, sql, params)
+
+        monkeypatch.setattr(Transaction, "fetchall", fetchall)
+
+    def plans(self, path: Path) -> list[str]:
+        with sqlite3.connect(path) as connection:
+            connection.create_function("casefold", 1, lambda v: v, deterministic=True)
+            return [
+                " / ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", p))
+                for sql, p in self.statements
+            ]
+
+
+async def fill(db: Database, shows: int, per_show: int, seed: int = 1) -> list[Release]:
+    rng = random.Random(seed)
+    added = []
+    async with db.transaction() as tx:
+        for number in range(shows):
+            title = " ".join(rng.sample(WORDS, rng.randint(1, 3))) + f" {number}"
+            guild = OTHER_GUILD if number % 7 == 0 else GUILD
+            show = await releases.find_or_create_show(tx, guild, title, NOW)
+            for episode in range(per_show):
+                roll = rng.random()
+                if roll < 0.1:
+                    time = ReleaseTime(None, Precision.TBA, "UTC")
+                else:
+                    days = rng.randint(-100, 400)
+                    time = ReleaseTime(NOW + timedelta(days=days), Precision.EXACT, "UTC")
+                label = rng.choice([f"Episode {episode + 1}", "Épisode Spécial", None, "Movie"])
+                release = await releases.insert_release(tx, show, label, time, NOW)
+                if rng.random() < 0.1:
+                    await releases.set_status(tx, release.id, ReleaseStatus.CANCELLED)
+                else:
+                    added.append(release)
+    return added
+
+
+def naive_search(candidates: list[Release], typed: str, limit: int = 25) -> list[int]:
+    """The search's contract, written plainly: every word in the title or the label."""
+    words = [w for w in typed.split() if w not in ("—", "-")][:6] or [""]
+    found = [
+        r
+        for r in candidates
+        if r.show.guild_id == GUILD
+        and all(
+            w.casefold() in " ".join(r.show.title.casefold().split())
+            or w.casefold() in (r.label or "").casefold()
+            for w in words
+        )
+    ]
+    moment = int(NOW.timestamp())
+
+    def order(r: Release) -> tuple[int, int, int, int]:
+        at = None if r.time.at is None else int(r.time.at.timestamp())
+        return (at is None, at is not None and at < moment, at or 0, r.id)
+
+    return [r.id for r in sorted(found, key=order)[:limit]]
+
+
+QUERIES = ["", "o", "no", "oshi", "ko 1", "épisode", "ÉPISODE sp", "straße", "STRASSE", "100%",
+           "%", "_", "a_b", "episode 2 kaiju", "frieren ko no", "movie", "zzz", "sousou 3 movie",
+           "— ko", "1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("selective", [0, 40, 100_000], ids=["walk", "mixed", "lookup"])
+async def test_search_gives_the_same_answer_by_either_strategy(
+    db: Database, monkeypatch: pytest.MonkeyPatch, selective: int
+) -> None:
+    # The rare-word lookup and the walk in display order must agree with the plain contract.
+    monkeypatch.setattr(releases, "SELECTIVE_RELEASES", selective)
+    added = await fill(db, shows=60, per_show=6)
+    async with db.snapshot() as tx:
+        for typed in QUERIES:
+            for limit in (25, 3):
+                found = await releases.search_releases(tx, GUILD, typed, NOW, limit=limit)
+                assert [r.id for r in found] == naive_search(added, typed, limit), typed
+
+
+async def test_search_without_a_label_list_still_answers(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(releases, "MAX_DISTINCT_LABELS", 2)
+    added = await fill(db, shows=30, per_show=5)
+    async with db.snapshot() as tx:
+        for typed in QUERIES:
+            found = await releases.search_releases(tx, GUILD, typed, NOW)
+            assert [r.id for r in found] == naive_search(added, typed), typed
+
+
+async def test_title_index_follows_renamed_and_deleted_shows(db: Database) -> None:
+    async with db.transaction() as tx:
+        show = await releases.find_or_create_show(tx, GUILD, "Frieren", NOW)
+        at = ReleaseTime(NOW + timedelta(days=1), Precision.EXACT, "UTC")
+        await releases.insert_release(tx, show, "Season 2", at, NOW)
+        await releases.update_show(tx, type(show)(show.id, GUILD, "Sousou no Kaiju"))
+    async with db.snapshot() as tx:
+        assert await releases.search_releases(tx, GUILD, "frieren", NOW) == []
+        [found] = await releases.search_releases(tx, GUILD, "kaiju", NOW)
+        assert found.show.title == "Sousou no Kaiju"
+        hits = await tx.fetchall(
+            "SELECT rowid FROM shows_title_trigrams WHERE shows_title_trigrams MATCH ?",
+            ('"kaiju"',),
+        )
+        assert [row[0] for row in hits] == [show.id]
+
+
+async def test_searches_and_upcoming_never_scan_every_release(
+    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # With a million releases, a full scan is seconds: every statement must seek an index.
+    await fill(db, shows=40, per_show=5)
+    log = StatementLog(monkeypatch)
+    async with db.snapshot() as tx:
+        for typed in ["zzz", "oshi", "oshi 1", "ko", "épisode"]:
+            await releases.search_releases(tx, GUILD, typed, NOW)
+        await releases.upcoming_releases(tx, GUILD, NOW, NOW + timedelta(days=365), 100)
+    plans = log.plans(tmp_path / "airdate.db")
+    assert plans
+    for plan in plans:
+        assert "SCAN r " not in f"{plan} " and "SCAN releases" not in plan, plan
+    upcoming = plans[-1]
+    assert "releases_live_by_guild_start" in upcoming and "TEMP B-TREE" not in upcoming
+
+
+async def test_a_claim_reads_follows_and_releases_in_one_query_each(db: Database) -> None:
+    async with db.transaction() as tx:
+        show = await releases.find_or_create_show(tx, GUILD, "Frieren", NOW)
+        at = ReleaseTime(NOW + timedelta(days=1), Precision.EXACT, "UTC")
+        made = [await releases.insert_release(tx, show, f"Ep {i}", at, NOW) for i in range(3)]
+        await follows.save_follow(
+            tx, guild_id=GUILD, channel_id=5, show_id=None, role_id=9, episodes=True, now=NOW
+        )
+    async with db.snapshot() as tx:
+        by_channel = await follows.follows_of_channels(tx, [5, 6, 5])
+        by_id = await releases.releases_by_ids(tx, [r.id for r in made] + [made[0].id, 999])
+    assert sorted(by_channel) == [5, 6]
+    assert by_channel[6] == [] and [f.role_id for f in by_channel[5]] == [9]
+    assert by_id == {r.id: r for r in made}
