@@ -82,7 +82,9 @@ class AirdateBot(commands.Bot):
         self.dispatcher = Dispatcher(self.delivery, clock)
         self.delivery.on_capacity = self.dispatcher.wake
         wake = self.dispatcher.wake
-        self.releases = ReleaseService(database, clock, wake, config.notice_debounce)
+        self.releases = ReleaseService(
+            database, clock, wake, config.notice_debounce, self.delivery.release_changed
+        )
         self.guild_settings = SettingsService(database, clock, wake)
         self.follows = FollowService(database, clock, wake)
         self.subscriptions = SubscriptionService(database, clock, wake)

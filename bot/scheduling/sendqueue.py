@@ -23,6 +23,11 @@ class Sendable(Protocol):
     @property
     def channel_key(self) -> int: ...
 
+    @property
+    def not_before(self) -> float:
+        """Monotonic time before which the item must not leave."""
+        ...
+
 
 T = TypeVar("T", bound=Sendable)
 
@@ -59,6 +64,10 @@ class FairQueue(Generic[T]):
         for guild_id in list(self._lines):
             line = self._lines[guild_id]
             for index, item in enumerate(line):
+                if item.not_before > now:
+                    # Lines are in due order: nothing further in this one is due yet.
+                    soonest = item.not_before if soonest is None else min(soonest, item.not_before)
+                    break
                 free_at = self._windows.free_at(item.channel_key)
                 if free_at <= now:
                     del line[index]

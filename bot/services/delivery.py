@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -64,6 +65,10 @@ class Batch:
     deadline: datetime
     #: An earlier attempt's lease ran out beyond Discord's nonce window: look before sending.
     look_first: bool = False
+    #: Monotonic time before which the message must not leave (its due moment).
+    not_before: float = 0.0
+    #: Monotonic time of the claim, to tell whether the release changed since.
+    claimed_at: float = 0.0
 
     @property
     def channel_key(self) -> int:
@@ -97,6 +102,9 @@ class DeliveryPolicy:
     nonce_window: timedelta = timedelta(minutes=4)
     rate_per_second: float = 40.0
     workers: int = 16
+    #: Rows are claimed this long before they are due and held until their moment, so a
+    #: burst due in the same second is already queued when it falls due.
+    lookahead: timedelta = timedelta(seconds=2)
 
 
 @dataclass
@@ -124,6 +132,7 @@ class DeliveryService:
         self._workers: list[asyncio.Task[None]] = []
         self._sent: list[tuple[Batch, int]] = []
         self._sent_waiting = asyncio.Event()
+        self._changed_releases: dict[int, float] = {}
         self.on_capacity: Callable[[], None] = lambda: None
         self.stats = DeliveryStats()
 
@@ -150,12 +159,26 @@ class DeliveryService:
     # ------------------------------------------------------------------ the Outbox
     async def next_wake_at(self) -> datetime | None:
         async with self._database.snapshot() as tx:
-            at = await deliveries.next_wake_at(tx)
+            at = await deliveries.next_wake_at(tx, self._policy.lookahead)
         if at is not None and self._in_flight and at <= self._clock():
             # Rows still queued in memory hold leases that may run out before they are sent;
             # they are not claimed twice, so don't spin on them.
             return self._clock() + timedelta(seconds=1)
         return at
+
+    def release_changed(self, release_id: int) -> None:
+        """Drop queued messages about a release that was just moved or cancelled.
+
+        Rows are claimed up to `lookahead` early; one claimed before the change must not
+        go out with the old time.
+        """
+        now = time.monotonic()
+        if len(self._changed_releases) > 1000:
+            # Only claims younger than the change matter; claims live seconds, not minutes.
+            self._changed_releases = {
+                r: at for r, at in self._changed_releases.items() if now - at < 600
+            }
+        self._changed_releases[release_id] = now
 
     async def run_due(self, now: datetime) -> bool:
         """Claim what is due into the send queue; return True if more may be waiting."""
@@ -175,11 +198,16 @@ class DeliveryService:
         def lease_until(count: int) -> datetime:
             # The lease must outlast the wait in the queue behind what is already there.
             wait = timedelta(seconds=(queued + count) / policy.rate_per_second)
-            return now + policy.lease + wait
+            return now + policy.lookahead + policy.lease + wait
 
         async with self._database.transaction() as tx:
             claimed = await deliveries.claim_due(
-                tx, now, lease_until, limit, exclude=self._in_flight
+                tx,
+                now,
+                lease_until,
+                limit,
+                exclude=self._in_flight,
+                due_before=now + policy.lookahead,
             )
             if not claimed:
                 return [], 0
@@ -191,13 +219,13 @@ class DeliveryService:
                 and row.lease_expired_at is not None
                 and now - row.lease_expired_at > policy.nonce_window
             }
-            skipped = [
+            skipped = {
                 row.due.delivery_id
                 for row in claimed
                 if verdicts[row.due.delivery_id] is Verdict.SKIP or row.due.delivery_id in stale
-            ]
-            await deliveries.mark_skipped(tx, skipped, "stale when due")
-            sendable = [row for row in claimed if row.due.delivery_id not in set(skipped)]
+            }
+            await deliveries.mark_skipped(tx, sorted(skipped), "stale when due")
+            sendable = [row for row in claimed if row.due.delivery_id not in skipped]
             batches = await self._batches(tx, sendable, verdicts, now)
         for batch in batches:
             self._in_flight.update(batch.delivery_ids)
@@ -217,14 +245,18 @@ class DeliveryService:
             tx, [r.due.key.target_id for r in rows if r.due.key.target_kind is TargetKind.CHANNEL]
         )
         settings_cache: dict[int, GuildSettings] = {}
-        groups: dict[tuple[int, str | None], list[deliveries.ClaimedRow]] = defaultdict(list)
+        groups: dict[tuple[int, str | None, datetime | None], list[deliveries.ClaimedRow]]
+        groups = defaultdict(list)
         for row in rows:
-            # Rows that already went out together once keep their group and nonce.
-            groups[(row.due.key.target_id, row.nonce)].append(row)
+            # Rows that already went out together once keep their group and nonce; rows not
+            # yet due go out with the others due at the same moment, overdue ones together.
+            moment = row.due.due_at if row.due.due_at > now else None
+            groups[(row.due.key.target_id, row.nonce, moment)].append(row)
         batches = []
         nonces: list[tuple[int, str]] = []
         late_ids: list[int] = []
-        for (target_id, nonce), group in groups.items():
+        claimed_at = time.monotonic()
+        for (target_id, nonce, _), group in groups.items():
             step = MAX_NOTIFICATIONS_PER_MESSAGE
             chunks = (
                 [group]
@@ -275,6 +307,9 @@ class DeliveryService:
                         attempts=max(row.attempts for row in chunk),
                         deadline=min(_deadline(row) for row in chunk),
                         look_first=any(now - at > self._policy.nonce_window for at in expired),
+                        not_before=claimed_at
+                        + max((row.due.due_at - now).total_seconds() for row in chunk),
+                        claimed_at=claimed_at,
                     )
                 )
         await deliveries.fix_batches(tx, nonces, late_ids=late_ids)
@@ -290,7 +325,20 @@ class DeliveryService:
                 if len(self._queue) < self._policy.claim_limit // 2:
                     self.on_capacity()
 
+    def _changed_since_claim(self, batch: Batch) -> bool:
+        return any(
+            self._changed_releases.get(n.release.id, 0.0) > batch.claimed_at
+            for n in batch.notifications
+        )
+
     async def _send(self, batch: Batch) -> None:
+        if self._changed_since_claim(batch):
+            async with self._database.transaction() as tx:
+                await deliveries.mark_skipped(
+                    tx, batch.delivery_ids, "release changed while queued"
+                )
+            self._in_flight.difference_update(batch.delivery_ids)
+            return
         timeout = self._policy.send_timeout.total_seconds()
         try:
             message_id = None

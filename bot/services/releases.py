@@ -72,11 +72,13 @@ class ReleaseService:
         clock: Clock,
         wake_dispatcher: Callable[[], None],
         notice_debounce: timedelta,
+        release_changed: Callable[[int], None] = lambda release_id: None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._wake = wake_dispatcher
         self._notice_debounce = notice_debounce
+        self._release_changed = release_changed
 
     async def add(self, guild_id: int, draft: ReleaseDraft) -> ScheduleResult:
         """Validate and store a new release, with every message it owes."""
@@ -151,6 +153,8 @@ class ReleaseService:
                     )
             await releases.save_release(tx, updated, now)
             planned = await planner.replan_release(tx, updated, now)
+        if moved:
+            self._release_changed(release.id)
         self._wake()
         return replace(_result(updated, guild, planned), moved=moved)
 
@@ -161,6 +165,7 @@ class ReleaseService:
             release = await _resolve(tx, guild_id, reference, now)
             await releases.set_status(tx, release.id, ReleaseStatus.CANCELLED)
             await deliveries.skip_pending(tx, release.id, "release removed")
+        self._release_changed(release.id)
         self._wake()
         return replace(release, status=ReleaseStatus.CANCELLED)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -219,8 +219,10 @@ async def claim_due(
     limit: int,
     *,
     exclude: Collection[int] = (),
+    due_before: datetime | None = None,
 ) -> list[ClaimedRow]:
-    """Take the lease on up to `limit` due rows: pending ones due, or leases that expired.
+    """Take the lease on up to `limit` rows: pending ones due by `due_before` (default
+    `now`; notices only once due, so their debounce holds), or leases expired by `now`.
 
     `lease_expires_at(count)` sets the lease from how many rows were claimed; rows whose
     ids are in `exclude` (already queued in memory) are left alone.
@@ -229,7 +231,8 @@ async def claim_due(
         """
         WITH due AS (
             SELECT id FROM (
-                SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ?
+                SELECT id FROM deliveries
+                WHERE status = 'pending' AND due_at <= ? AND (kind != 'notice' OR due_at <= ?)
                 ORDER BY due_at LIMIT ?)
             UNION ALL
             SELECT id FROM (
@@ -246,7 +249,7 @@ async def claim_due(
         ORDER BY d.due_at, d.id
         LIMIT ?
         """,
-        (to_epoch(now), limit, to_epoch(now), limit, limit),
+        (to_epoch(due_before or now), to_epoch(now), limit, to_epoch(now), limit, limit),
     )
     rows = [row for row in rows if row["id"] not in exclude]
     lease = to_epoch(lease_expires_at(len(rows)))
@@ -348,20 +351,29 @@ async def retry_at(
     )
 
 
-async def next_wake_at(tx: Transaction) -> datetime | None:
-    """Return the earliest moment a row comes due or a lease expires."""
+async def next_wake_at(tx: Transaction, lookahead: timedelta = timedelta(0)) -> datetime | None:
+    """Return the earliest moment a row can be claimed: `lookahead` before it is due (a
+    notice: when due), or when a lease expires."""
     row = await tx.fetchone(
         """
-        SELECT min(at) AS at FROM (
-            SELECT min(due_at) AS at FROM deliveries WHERE status = 'pending'
-            UNION ALL
-            SELECT min(lease_expires_at) FROM deliveries WHERE status = 'sending'
-        )
+        SELECT (SELECT min(due_at) FROM deliveries
+                WHERE status = 'pending' AND kind != 'notice') AS due_at,
+               (SELECT min(due_at) FROM deliveries
+                WHERE status = 'pending' AND kind = 'notice') AS notice_due_at,
+               (SELECT min(lease_expires_at) FROM deliveries WHERE status = 'sending')
+                   AS lease_expires_at
         """
     )
-    if row is None or row["at"] is None:
+    if row is None:
         return None
-    return from_epoch(row["at"])
+    moments = []
+    if row["due_at"] is not None:
+        moments.append(from_epoch(row["due_at"]) - lookahead)
+    if row["notice_due_at"] is not None:
+        moments.append(from_epoch(row["notice_due_at"]))
+    if row["lease_expires_at"] is not None:
+        moments.append(from_epoch(row["lease_expires_at"]))
+    return min(moments, default=None)
 
 
 async def skip_pending_for_target(tx: Transaction, target_id: int, reason: str) -> int:
