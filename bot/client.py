@@ -81,10 +81,8 @@ class AirdateBot(commands.Bot):
         self.delivery = DeliveryService(database, sender, policy, clock)
         self.dispatcher = Dispatcher(self.delivery, clock)
         self.delivery.on_capacity = self.dispatcher.wake
-        wake = self.dispatcher.wake
-        self.releases = ReleaseService(
-            database, clock, wake, config.notice_debounce, self.delivery.release_changed
-        )
+        wake = self.guild_changed
+        self.releases = ReleaseService(database, clock, wake, config.notice_debounce)
         self.guild_settings = SettingsService(database, clock, wake)
         self.follows = FollowService(database, clock, wake)
         self.subscriptions = SubscriptionService(database, clock, wake)
@@ -92,6 +90,11 @@ class AirdateBot(commands.Bot):
         self.rate_limited_responses = 0
         self.unexpected_errors: list[BaseException] = []
         self.tree.error(self.on_app_command_error)
+
+    def guild_changed(self, guild_id: int) -> None:
+        """A guild's releases, settings or audiences changed: rework what it is owed now."""
+        self.delivery.guild_changed(guild_id)
+        self.dispatcher.wake()
 
     async def setup_hook(self) -> None:
         for name in COGS:

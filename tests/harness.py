@@ -25,7 +25,10 @@ from tests.simulator import DiscordSimulator
 
 #: Short enough that crash-and-retry tests take seconds, not minutes.
 FAST_POLICY = DeliveryPolicy(
-    lease=timedelta(seconds=2), send_timeout=timedelta(seconds=1), claim_limit=500
+    lease=timedelta(seconds=2),
+    send_timeout=timedelta(seconds=1),
+    claim_limit=500,
+    lookahead=timedelta(seconds=1),
 )
 
 
@@ -109,7 +112,7 @@ async def seed_fan_out(
     """Store one release followed by every channel, as moderators would have set it up."""
     database = await Database.open(db_path)
 
-    def nothing() -> None:
+    def nothing(guild_id: int) -> None:
         return None
 
     try:

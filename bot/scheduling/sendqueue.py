@@ -43,6 +43,17 @@ class FairQueue(Generic[T]):
     def __len__(self) -> int:
         return self._size
 
+    def ready(self) -> int:
+        """How many items are due to leave now (held ones, not yet due, are not counted)."""
+        now = self._clock()
+        count = 0
+        for line in self._lines.values():
+            for item in line:
+                if item.not_before > now:
+                    break
+                count += 1
+        return count
+
     def put(self, item: T) -> None:
         self._lines.setdefault(item.guild_id, deque()).append(item)
         self._size += 1

@@ -45,7 +45,7 @@ class Unsubscribed:
 
 
 class FollowService:
-    def __init__(self, database: Database, clock: Clock, wake: Callable[[], None]) -> None:
+    def __init__(self, database: Database, clock: Clock, wake: Callable[[int], None]) -> None:
         self._database = database
         self._clock = clock
         self._wake = wake
@@ -72,7 +72,7 @@ class FollowService:
                 now=now,
             )
             await planner.replan_guild(tx, guild_id, now, None if show is None else show.id)
-        self._wake()
+        self._wake(guild_id)
         return FollowResult(
             show, channel_id, role_id, episodes, reenabled=any(not f.enabled for f in existing)
         )
@@ -90,7 +90,7 @@ class FollowService:
                     "`/follows` lists what each channel follows."
                 )
             await planner.replan_guild(tx, guild_id, now, None if show is None else show.id)
-        self._wake()
+        self._wake(guild_id)
         return show
 
     async def listing(self, guild_id: int) -> tuple[GuildSettings, list[Follow]]:
@@ -106,7 +106,7 @@ class FollowService:
 
 
 class SubscriptionService:
-    def __init__(self, database: Database, clock: Clock, wake: Callable[[], None]) -> None:
+    def __init__(self, database: Database, clock: Clock, wake: Callable[[int], None]) -> None:
         self._database = database
         self._clock = clock
         self._wake = wake
@@ -138,7 +138,7 @@ class SubscriptionService:
                 # Asking again for DMs is the member saying their DMs are open again.
                 await follows.resume_dms(tx, user_id)
                 await planner.replan_guild(tx, guild_id, now, plan.show.id)
-        self._wake()
+        self._wake(guild_id)
         return added
 
     async def unsubscribe(self, guild_id: int, user_id: int, show_ref: str) -> Unsubscribed:
@@ -155,7 +155,7 @@ class SubscriptionService:
             role_follow = await follows.show_role_follow(tx, guild_id, show.id)
             if Via.DM in ways:
                 await planner.replan_guild(tx, guild_id, now, show.id)
-        self._wake()
+        self._wake(guild_id)
         role_id = role_follow.role_id if Via.ROLE in ways and role_follow is not None else None
         return Unsubscribed(show, tuple(ways), role_id)
 

@@ -25,6 +25,7 @@ from bot.domain.notifications import Notification
 from bot.domain.planning import ANNOUNCEMENT_CATCH_UP, Verdict, delivery_nonce, triage
 from bot.scheduling.ratelimit import ChannelWindows
 from bot.scheduling.sendqueue import FairQueue
+from bot.services import planner
 from bot.storage import deliveries, follows, releases, settings
 from bot.storage.database import Database, Transaction
 
@@ -104,7 +105,7 @@ class DeliveryPolicy:
     workers: int = 16
     #: Rows are claimed this long before they are due and held until their moment, so a
     #: burst due in the same second is already queued when it falls due.
-    lookahead: timedelta = timedelta(seconds=2)
+    lookahead: timedelta = timedelta(seconds=3)
 
 
 @dataclass
@@ -132,7 +133,7 @@ class DeliveryService:
         self._workers: list[asyncio.Task[None]] = []
         self._sent: list[tuple[Batch, int]] = []
         self._sent_waiting = asyncio.Event()
-        self._changed_releases: dict[int, float] = {}
+        self._changed_guilds: dict[int, float] = {}
         self.on_capacity: Callable[[], None] = lambda: None
         self.stats = DeliveryStats()
 
@@ -166,23 +167,25 @@ class DeliveryService:
             return self._clock() + timedelta(seconds=1)
         return at
 
-    def release_changed(self, release_id: int) -> None:
-        """Drop queued messages about a release that was just moved or cancelled.
+    def guild_changed(self, guild_id: int) -> None:
+        """Have messages of this guild claimed before now checked again before they leave.
 
-        Rows are claimed up to `lookahead` early; one claimed before the change must not
-        go out with the old time.
+        Rows are claimed up to `lookahead` early; a release moved or cancelled, a channel
+        changed or a follow undone since must not send what is no longer owed.
         """
         now = time.monotonic()
-        if len(self._changed_releases) > 1000:
+        if len(self._changed_guilds) > 1000:
             # Only claims younger than the change matter; claims live seconds, not minutes.
-            self._changed_releases = {
-                r: at for r, at in self._changed_releases.items() if now - at < 600
+            self._changed_guilds = {
+                g: at for g, at in self._changed_guilds.items() if now - at < 600
             }
-        self._changed_releases[release_id] = now
+        self._changed_guilds[guild_id] = now
 
     async def run_due(self, now: datetime) -> bool:
         """Claim what is due into the send queue; return True if more may be waiting."""
-        room = self._policy.claim_limit - len(self._queue)
+        # Messages held for their due moment don't count: a burst due in the same second
+        # is claimed whole ahead of time.
+        room = self._policy.claim_limit - self._queue.ready()
         if room <= 0:
             return False
         batches, claimed = await self._claim(now, room)
@@ -325,30 +328,34 @@ class DeliveryService:
                 if len(self._queue) < self._policy.claim_limit // 2:
                     self.on_capacity()
 
-    def _changed_since_claim(self, batch: Batch) -> bool:
-        return any(
-            self._changed_releases.get(n.release.id, 0.0) > batch.claimed_at
-            for n in batch.notifications
-        )
+    async def _still_owed(self, batch: Batch) -> bool:
+        """After its guild changed, check a claimed batch against what is owed now."""
+        if self._changed_guilds.get(batch.guild_id, 0.0) <= batch.claimed_at:
+            return True
+        async with self._database.transaction() as tx:
+            owed = await still_owed(tx, batch)
+            if not owed:
+                await deliveries.mark_skipped(
+                    tx, batch.delivery_ids, "no longer owed after a change"
+                )
+        return owed
 
     async def _send(self, batch: Batch) -> None:
-        if self._changed_since_claim(batch):
-            async with self._database.transaction() as tx:
-                await deliveries.mark_skipped(
-                    tx, batch.delivery_ids, "release changed while queued"
-                )
+        if not await self._still_owed(batch):
             self._in_flight.difference_update(batch.delivery_ids)
             return
         timeout = self._policy.send_timeout.total_seconds()
         try:
             message_id = None
-            if batch.look_first:
-                message_id = await asyncio.wait_for(self._sender.find_sent(batch), timeout)
-                if message_id is not None:
-                    self.stats.found_after_lease += 1
-                    log.info("found message %s already posted for %s", message_id, batch.nonce)
-            if message_id is None:
-                message_id = await asyncio.wait_for(self._sender.send(batch), timeout)
+            # asyncio.timeout, unlike wait_for, starts no task per send: it matters in bursts.
+            async with asyncio.timeout(timeout):
+                if batch.look_first:
+                    message_id = await self._sender.find_sent(batch)
+                    if message_id is not None:
+                        self.stats.found_after_lease += 1
+                        log.info("found message %s already posted for %s", message_id, batch.nonce)
+                if message_id is None:
+                    message_id = await self._sender.send(batch)
         except TimeoutError:
             await self._settle_failure(batch, DeliveryError("timed out", retryable=True))
         except DeliveryError as error:
@@ -494,6 +501,28 @@ class _AudienceCache:
                 if audience.channel_id == channel_id:
                     roles += [r for r in audience.role_ids if r not in roles]
         return tuple(roles)
+
+
+async def still_owed(tx: Transaction, batch: Batch) -> bool:
+    """Whether every notification of a batch is still owed to its target as things are now."""
+    for notification in batch.notifications:
+        release = await releases.release_by_id(tx, notification.release.id)
+        if release is None or release.status is ReleaseStatus.CANCELLED:
+            return False
+        if release.revision != notification.release.revision:
+            return False
+        if notification.kind is DeliveryKind.NOTICE:
+            continue
+        before_due = notification.due_at - timedelta(seconds=1)
+        owed = {p.key for p in await planner.owed_for_release(tx, release, before_due)}
+        if not any(
+            key.target_id == batch.target_id
+            and key.kind is notification.kind
+            and key.offset_seconds == int(notification.offset.total_seconds())
+            for key in owed
+        ):
+            return False
+    return True
 
 
 def _deadline(row: deliveries.ClaimedRow) -> datetime:

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class GuildLifecycle:
-    def __init__(self, database: Database, clock: Clock, wake: Callable[[], None]) -> None:
+    def __init__(self, database: Database, clock: Clock, wake: Callable[[int], None]) -> None:
         self._database = database
         self._clock = clock
         self._wake = wake
@@ -36,6 +36,7 @@ class GuildLifecycle:
             guild = await settings.guild_settings(tx, guild_id)
             await settings.save_guild_settings(tx, replace(guild, removed=True), now)
             skipped = await deliveries.skip_pending_for_guild(tx, guild_id, "bot removed")
+        self._wake(guild_id)
         log.info("removed from guild %s; dropped %d pending deliveries", guild_id, skipped)
 
     async def joined(self, guild_id: int) -> None:
@@ -47,10 +48,10 @@ class GuildLifecycle:
                 return
             await settings.save_guild_settings(tx, replace(guild, removed=False), now)
             await planner.replan_guild(tx, guild_id, now)
-        self._wake()
+        self._wake(guild_id)
 
     async def available_again(self, guild_id: int) -> None:
         """After an outage, retry the guild's held messages at once instead of after backoff."""
         async with self._database.transaction() as tx:
             await deliveries.retry_guild_now(tx, guild_id, self._clock())
-        self._wake()
+        self._wake(guild_id)

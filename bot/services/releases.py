@@ -70,15 +70,13 @@ class ReleaseService:
         self,
         database: Database,
         clock: Clock,
-        wake_dispatcher: Callable[[], None],
+        wake_dispatcher: Callable[[int], None],
         notice_debounce: timedelta,
-        release_changed: Callable[[int], None] = lambda release_id: None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._wake = wake_dispatcher
         self._notice_debounce = notice_debounce
-        self._release_changed = release_changed
 
     async def add(self, guild_id: int, draft: ReleaseDraft) -> ScheduleResult:
         """Validate and store a new release, with every message it owes."""
@@ -101,7 +99,7 @@ class ReleaseService:
             await releases.update_show(tx, show)
             release = await releases.insert_release(tx, show, label, time, now)
             planned = await planner.replan_release(tx, release, now)
-        self._wake()
+        self._wake(guild_id)
         log.info("guild %s added release %s", guild_id, release.id)
         return _result(release, guild, planned)
 
@@ -153,9 +151,7 @@ class ReleaseService:
                     )
             await releases.save_release(tx, updated, now)
             planned = await planner.replan_release(tx, updated, now)
-        if moved:
-            self._release_changed(release.id)
-        self._wake()
+        self._wake(guild_id)
         return replace(_result(updated, guild, planned), moved=moved)
 
     async def remove(self, guild_id: int, reference: str) -> Release:
@@ -165,8 +161,7 @@ class ReleaseService:
             release = await _resolve(tx, guild_id, reference, now)
             await releases.set_status(tx, release.id, ReleaseStatus.CANCELLED)
             await deliveries.skip_pending(tx, release.id, "release removed")
-        self._release_changed(release.id)
-        self._wake()
+        self._wake(guild_id)
         return replace(release, status=ReleaseStatus.CANCELLED)
 
     async def get(self, guild_id: int, reference: str) -> Release:

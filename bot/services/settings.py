@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 class SettingsService:
     def __init__(
-        self, database: Database, clock: Clock, wake_dispatcher: Callable[[], None]
+        self, database: Database, clock: Clock, wake_dispatcher: Callable[[int], None]
     ) -> None:
         self._database = database
         self._clock = clock
@@ -39,7 +39,7 @@ class SettingsService:
             if before.channel_id is not None and before.channel_id != channel_id:
                 await deliveries.move_pending_notices(tx, guild_id, before.channel_id, channel_id)
             await _replan(tx, after, now)
-        self._wake()
+        self._wake(guild_id)
         return after
 
     async def set_role(self, guild_id: int, role_id: int | None) -> GuildSettings:
@@ -56,7 +56,7 @@ class SettingsService:
             after = replace(await settings.guild_settings(tx, guild_id), offsets=offsets)
             await settings.save_guild_settings(tx, after, now)
             await _replan(tx, after, now)
-        self._wake()
+        self._wake(guild_id)
         return after
 
     async def set_timezone(self, guild_id: int, typed: str) -> GuildSettings:

@@ -174,3 +174,22 @@ async def test_crash_after_discord_accepted_a_message_does_not_duplicate_it(
     assert server.sim.nonce_hits == 1
     first = server.sim.messages(server.announcements)[0]
     assert rows(db_path, "SELECT message_id FROM deliveries") == [(first.id,)]
+
+
+async def test_a_release_cancelled_after_its_message_was_queued_is_not_posted(
+    server: Server, airdate: RunningBot, db_path: Path
+) -> None:
+    await setup_channel(server, "none")
+    await server.mod("release add", {"title": "Last minute", "when": "in 3s"})
+    # Messages are claimed and queued shortly before they are due.
+    await wait_until(
+        lambda: rows(db_path, "SELECT status FROM deliveries") == [("sending",)],
+        4,
+        "the announcement to be queued",
+    )
+    await server.mod("release remove", {"release": "Last minute"})
+    await asyncio.sleep(2)
+    assert posted(server) == []
+    assert rows(db_path, "SELECT status, last_error FROM deliveries") == [
+        ("skipped", "no longer owed after a change")
+    ]

@@ -213,7 +213,8 @@ async def test_a_lease_that_expired_beyond_the_nonce_window_is_not_resent_blindl
     )
     await wait_until(lambda: server.sim.message_count == 1, 5, "Discord to accept the message")
     await airdate.stop()  # the bot dies before recording it
-    await asyncio.sleep(3.5)  # lease (2 s) + Discord's (shortened) nonce window (1 s) pass
+    # The claim's lookahead (1 s) and lease (2 s), then Discord's (shortened) nonce window.
+    await asyncio.sleep(4.5)
 
     policy = replace(FAST_POLICY, nonce_window=timedelta(seconds=1))
     restarted = await start_bot(server.sim, db_path, policy=policy)
