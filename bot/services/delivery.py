@@ -8,7 +8,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -36,7 +36,6 @@ MAX_NOTIFICATIONS_PER_MESSAGE = 10
 #: Discord error codes that mean Airdate may not (or can no longer) post in a channel.
 CHANNEL_GONE_CODES = frozenset({10003, 50001, 50013})
 CANNOT_DM_CODE = 50007
-INVALID_FORM_CODE = 50035
 #: How long sent messages wait to be recorded together.
 RECORD_EVERY_SECONDS = 0.05
 
@@ -115,7 +114,6 @@ class DeliveryStats:
     retried: int = 0
     found_after_lease: int = 0
     rate_limited: int = 0
-    latest_lateness: list[float] = field(default_factory=list)
 
 
 class DeliveryService:
