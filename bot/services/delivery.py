@@ -490,7 +490,7 @@ class _AudienceCache:
     ) -> tuple[int, ...]:
         """Return the roles of every follow of this channel that covers one of the releases."""
         if channel_id not in self._follows:
-            self._follows[channel_id] = await follows.channel_follows(tx, channel_id)
+            await self.prefetch(tx, [channel_id])
         roles: list[int] = []
         for notification in notifications:
             for audience in channel_audiences(

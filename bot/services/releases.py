@@ -14,6 +14,7 @@ from bot.domain.models import (
     DeliveryKey,
     DeliveryKind,
     GuildSettings,
+    Precision,
     Release,
     ReleaseStatus,
     ReleaseTime,
@@ -223,7 +224,7 @@ def _parse_time(typed: str, zone: str | None, default_zone: str, now: datetime) 
 def _period_ahead(time: ReleaseTime, now: datetime) -> bool:
     """A day counts until it is over; an exact moment until it passes."""
     assert time.at is not None
-    if time.precision.value == "day":
+    if time.precision is Precision.DAY:
         return time.at + timedelta(days=1) > now
     return time.at > now
 

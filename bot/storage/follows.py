@@ -54,18 +54,6 @@ async def follows_covering_show(tx: Transaction, guild_id: int, show_id: int) ->
     return [_follow(row) for row in rows]
 
 
-async def channel_follows(tx: Transaction, channel_id: int) -> list[Follow]:
-    """Return the follows of one channel, enabled or not."""
-    rows = await tx.fetchall(
-        f"""
-        SELECT {_FOLLOW_COLUMNS} FROM follows f LEFT JOIN shows s ON s.id = f.show_id
-        WHERE f.channel_id = ?
-        """,
-        (channel_id,),
-    )
-    return [_follow(row) for row in rows]
-
-
 async def follows_of_channels(
     tx: Transaction, channel_ids: Iterable[int]
 ) -> dict[int, list[Follow]]:
