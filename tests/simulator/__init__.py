@@ -25,6 +25,13 @@ Teeth (all off by default)::
     await sim.guild_outage(guild); await sim.guild_restore(guild)   # 503 130000 meanwhile
     sim.count_429s, sim.message_count, sim.created_per_channel()
 
+Always on, as on Discord: an interaction's first callback must come within 3 s (else 404
+10062) and its token lasts 15 min for followups and edits (else 404 10015)::
+
+    sim = DiscordSimulator(clock=fake_monotonic)   # or the real time.monotonic
+    sim.followup_window_seconds = 1.0              # shrink a window for a test
+    sim.late_callbacks, sim.late_followups         # what was refused, and how late
+
 Modules: ``world`` (state), ``models`` (records and payloads), ``permissions``, ``mentions``,
 ``validation`` (message limits), ``rest`` (routes, recording), ``faults``, ``ratelimits``,
 ``gateway``, ``interactions`` (payload building), ``callbacks`` (what the bot answers),
@@ -33,6 +40,7 @@ Modules: ``world`` (state), ``models`` (records and payloads), ``permissions``, 
 
 from tests.simulator.models import (
     InteractionReply,
+    LateAnswer,
     Pings,
     RecordedRequest,
     SimChannel,
@@ -48,6 +56,7 @@ from tests.simulator.server import DiscordSimulator
 __all__ = [
     "DiscordSimulator",
     "InteractionReply",
+    "LateAnswer",
     "Perm",
     "Pings",
     "RecordedRequest",

@@ -41,6 +41,7 @@ class InteractionRecord:
     guild: SimGuild
     channel: SimChannel
     reply: InteractionReply
+    created: float  # the book's clock when the interaction was sent to the bot
     message: SimMessage | None = None  # the message a component lives on
     original: SimMessage | None = None  # the response message
     updates: asyncio.Queue[str] = field(default_factory=asyncio.Queue)

@@ -252,6 +252,17 @@ class SimMessage:
 
 
 @dataclass(frozen=True)
+class LateAnswer:
+    """An answer Discord refused because the interaction's window had closed."""
+
+    interaction_id: int
+    label: str  # e.g. "/release add" or "click airdate:remind:1"
+    route: str  # "callback", or "followup", "get", "edit", "delete" through the webhook token
+    age: float  # seconds since the interaction was created
+    code: int  # 10062 for a callback, 10015 for the webhook
+
+
+@dataclass(frozen=True)
 class Pings:
     everyone: bool
     roles: frozenset[int]
@@ -289,6 +300,7 @@ class InteractionReply:
     choices: list[JSON] = field(default_factory=list)
     modal: JSON | None = None
     callbacks: list[JSON] = field(default_factory=list)
+    # Messages followups created; the one filling in a deferred response is not among them.
     followups: list[SimMessage] = field(default_factory=list)
 
     @property

@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
 
-from tests.simulator.callbacks import DEFERRED_CHANNEL_MESSAGE, InteractionBook
+from tests.simulator.callbacks import (
+    CALLBACK_WINDOW_SECONDS,
+    DEFERRED_CHANNEL_MESSAGE,
+    FOLLOWUP_WINDOW_SECONDS,
+    InteractionBook,
+)
 from tests.simulator.faults import channel_messages_pattern
 from tests.simulator.gateway import GatewayHub
 from tests.simulator.interactions import (
@@ -24,6 +29,7 @@ from tests.simulator.interactions import (
 from tests.simulator.models import (
     JSON,
     InteractionReply,
+    LateAnswer,
     Pings,
     RecordedRequest,
     SimChannel,
@@ -50,11 +56,25 @@ class DiscordSimulator:
         *,
         global_limit_per_second: float | None = None,
         channel_limit: tuple[int, float] | None = None,
+        callback_window_seconds: float = CALLBACK_WINDOW_SECONDS,
+        followup_window_seconds: float = FOLLOWUP_WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Rate limits are off unless given here or with ``set_rate_limits``."""
+        """Rate limits are off unless given here or with ``set_rate_limits``.
+
+        Interactions must be answered as on Discord: the first callback within
+        ``callback_window_seconds`` (else 404 10062), followups and edits of the response
+        within ``followup_window_seconds`` (else 404 10015), both measured on ``clock``
+        from when the interaction was sent to the bot. Both windows can be changed later.
+        """
         self.world = World()
         self.token = "simulated-bot-token"
-        self._book = InteractionBook(self.world)
+        self._book = InteractionBook(
+            self.world,
+            clock,
+            callback_window_seconds=callback_window_seconds,
+            followup_window_seconds=followup_window_seconds,
+        )
         self._limiter = RateLimiter(global_limit_per_second, channel_limit)
         self._rest = RestApi(self.world, self._book, nonce_window_seconds, self._limiter)
         self._gateway = GatewayHub(self.world, lambda: self.gateway_url)
@@ -161,6 +181,32 @@ class DiscordSimulator:
     @property
     def interaction_replies(self) -> list[InteractionReply]:
         return self._book.replies
+
+    @property
+    def late_callbacks(self) -> list[LateAnswer]:
+        """Initial callbacks refused with 10062 because they came after the 3 s window."""
+        return [late for late in self._book.late if late.route == "callback"]
+
+    @property
+    def late_followups(self) -> list[LateAnswer]:
+        """Followups, reads, edits and deletes refused with 10015: the token had expired."""
+        return [late for late in self._book.late if late.route != "callback"]
+
+    @property
+    def callback_window_seconds(self) -> float:
+        return self._book.callback_window_seconds
+
+    @callback_window_seconds.setter
+    def callback_window_seconds(self, seconds: float) -> None:
+        self._book.callback_window_seconds = seconds
+
+    @property
+    def followup_window_seconds(self) -> float:
+        return self._book.followup_window_seconds
+
+    @followup_window_seconds.setter
+    def followup_window_seconds(self, seconds: float) -> None:
+        self._book.followup_window_seconds = seconds
 
     @property
     def gateway_identifies(self) -> int:
@@ -309,7 +355,9 @@ class DiscordSimulator:
     ) -> InteractionReply:
         """Run a slash command (``"group sub"`` paths allowed) and wait for the bot's answer.
 
-        A deferred answer (type 5) waits on until the followup or edit of the original.
+        A deferred answer (type 5) waits on until the followup or edit of the original (a
+        deleted "thinking" message is passed over). An answer Discord refused as too late
+        raises ``TimeoutError``, as the user would see "The application did not respond".
         """
         payload, record = self._new_interaction(
             APPLICATION_COMMAND, guild, channel, member, permissions, f"/{command}"
@@ -401,6 +449,7 @@ class DiscordSimulator:
             guild=guild,
             channel=channel,
             reply=InteractionReply(interaction_id=interaction_id, token=token),
+            created=self._book.clock(),  # the payload is dispatched before anything awaits
         )
         self._book.add(record)
         return payload, record
@@ -412,12 +461,14 @@ class DiscordSimulator:
         self.world.dispatch("INTERACTION_CREATE", payload)
         await self._next_update(record, seconds)
         if record.reply.type == DEFERRED_CHANNEL_MESSAGE:
-            await self._next_update(record, max(0.0, deadline - time.monotonic()))
+            update = "delete"
+            while update == "delete":  # a withdrawn "thinking" message: wait for its successor
+                update = await self._next_update(record, max(0.0, deadline - time.monotonic()))
         return record.reply
 
-    async def _next_update(self, record: InteractionRecord, seconds: float) -> None:
+    async def _next_update(self, record: InteractionRecord, seconds: float) -> str:
         try:
-            await asyncio.wait_for(record.updates.get(), seconds)
+            update = await asyncio.wait_for(record.updates.get(), seconds)
         except TimeoutError:
             state = "deferred but sent no followup" if record.responded else "did not respond"
             recent = [f"{r.method} {r.path} -> {r.status}" for r in self.requests[-5:]]
@@ -425,3 +476,10 @@ class DiscordSimulator:
                 f"bot {state} to interaction {record.label!r} within {seconds:.1f}s "
                 f"(gateway connected: {self._gateway.connected}; recent requests: {recent})"
             ) from None
+        if update == "late":
+            late = self._book.late_for(record.id)[-1]
+            raise TimeoutError(
+                f"bot answered interaction {record.label!r} too late: its {late.route} came "
+                f"{late.age:.2f}s after the interaction and Discord refused it ({late.code})"
+            )
+        return update
