@@ -1,4 +1,9 @@
-"""`/countdown` and `/upcoming`: anyone looks up what is coming."""
+"""`/countdown` and `/upcoming`: anyone looks up what is coming.
+
+Both answer in the channel, so they defer publicly (`in_channel`) before reading the
+database; what can be checked without it is checked first, so a typo is answered to the
+user alone without a public "thinking" message ever showing.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from bot.domain import durations
 from bot.ui import replies
 from bot.ui.paging import UpcomingPages
 from bot.ui.remind import remind_view
-from cogs._context import guild_id_of
+from cogs._context import answer, guild_id_of, in_channel
 from cogs.releases import release_autocomplete
 
 DEFAULT_WITHIN = "30d"
@@ -26,10 +31,13 @@ class CountdownCommands(commands.Cog):
     @app_commands.describe(release="The release (pick from the list)")
     @app_commands.autocomplete(release=release_autocomplete)
     async def countdown(self, interaction: discord.Interaction, release: str) -> None:
-        found = await self.bot.releases.get(guild_id_of(interaction), release)
-        view = remind_view([found.show.id])
-        assert view is not None
-        await interaction.response.send_message(embed=replies.release_card(found), view=view)
+        guild_id = guild_id_of(interaction)
+        async with in_channel(interaction):
+            found = await self.bot.releases.get(guild_id, release)
+            view = remind_view([found.show.id])
+            assert view is not None
+            card = replies.release_card(found)
+            await answer(interaction, embed=card, view=view, ephemeral=False)
 
     @app_commands.command(name="upcoming", description="Upcoming releases, soonest first")
     @app_commands.describe(within="How far ahead to look, e.g. 7d or 12h (default 30d)")
@@ -38,9 +46,11 @@ class CountdownCommands(commands.Cog):
             within if within is not None else DEFAULT_WITHIN,
             hint="Type how far ahead to look, like `7d`, `12h` or `30d`.",
         )
-        found = await self.bot.releases.upcoming(guild_id_of(interaction), window)
-        pages = UpcomingPages(found, within_text=f"next {durations.format_duration(window)}")
-        await pages.send(interaction)
+        guild_id = guild_id_of(interaction)
+        async with in_channel(interaction):
+            found = await self.bot.releases.upcoming(guild_id, window)
+            pages = UpcomingPages(found, within_text=f"next {durations.format_duration(window)}")
+            await answer(interaction, embed=pages.embed(), view=pages.view(), ephemeral=False)
 
 
 async def setup(bot: AirdateBot) -> None:

@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.client import AirdateBot
 from bot.ui import audiences, permissions
-from cogs._context import guild_id_of, require_manage_guild, show_choices
+from cogs._context import answer, defer, guild_id_of, require_manage_guild, show_choices
 
 
 async def show_autocomplete(
@@ -42,13 +42,14 @@ class FollowCommands(commands.Cog):
         role: discord.Role | None = None,
         episodes: bool = True,
     ) -> None:
+        await defer(interaction)
         permissions.require_can_post(interaction, channel)
         if role is not None:
             permissions.require_plain_role(interaction, role)
         result = await self.bot.follows.follow(
             guild_id_of(interaction), channel.id, show, None if role is None else role.id, episodes
         )
-        await interaction.response.send_message(audiences.followed(result), ephemeral=True)
+        await answer(interaction, audiences.followed(result))
 
     @app_commands.command(name="unfollow", description="Stop posting a show in a channel")
     @app_commands.describe(show="The show, or `all`", channel="The channel")
@@ -56,17 +57,15 @@ class FollowCommands(commands.Cog):
     async def unfollow(
         self, interaction: discord.Interaction, show: str, channel: discord.TextChannel
     ) -> None:
+        await defer(interaction)
         removed = await self.bot.follows.unfollow(guild_id_of(interaction), channel.id, show)
-        await interaction.response.send_message(
-            audiences.unfollowed(removed, channel.id), ephemeral=True
-        )
+        await answer(interaction, audiences.unfollowed(removed, channel.id))
 
     @app_commands.command(name="follows", description="Which channels follow which shows")
     async def follows(self, interaction: discord.Interaction) -> None:
+        await defer(interaction)
         guild, found = await self.bot.follows.listing(guild_id_of(interaction))
-        await interaction.response.send_message(
-            embed=audiences.follows_embed(guild, found), ephemeral=True
-        )
+        await answer(interaction, embed=audiences.follows_embed(guild, found))
 
 
 async def setup(bot: AirdateBot) -> None:

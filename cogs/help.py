@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.client import AirdateBot
 from bot.ui.messages import help_embed
+from cogs._context import answer, defer
 
 
 class HelpCommands(commands.Cog):
@@ -18,9 +19,9 @@ class HelpCommands(commands.Cog):
     async def help(self, interaction: discord.Interaction) -> None:
         settings = None
         if interaction.guild_id is not None:
+            await defer(interaction)  # reading the settings may wait on the database
             settings = await self.bot.guild_settings.view(interaction.guild_id)
-        embed = help_embed(settings)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await answer(interaction, embed=help_embed(settings))
 
 
 async def setup(bot: AirdateBot) -> None:

@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot.client import AirdateBot
 from bot.services.releases import ReleaseChanges, ReleaseDraft
 from bot.ui import choices, replies
-from cogs._context import bot_of, guild_id_of, require_manage_guild
+from cogs._context import answer, bot_of, defer, guild_id_of, require_manage_guild
 
 WHEN_HELP = "2024-07-03 23:00, 2024-07-03, July 2024, Summer 2024, TBA or in 2h"
 
@@ -60,12 +60,13 @@ class ReleaseCommands(commands.GroupCog, group_name="release"):
         image: str | None = None,
         link: str | None = None,
     ) -> None:
+        await defer(interaction)
         draft = ReleaseDraft(title, when, label, timezone, description, image, link)
         result = await self.bot.releases.add(guild_id_of(interaction), draft)
-        await interaction.response.send_message(
+        await answer(
+            interaction,
             replies.scheduled(result, "Added"),
             embed=replies.release_card(result.release),
-            ephemeral=True,
         )
 
     @app_commands.command(name="edit", description="Change a release; a new time reschedules it")
@@ -92,20 +93,22 @@ class ReleaseCommands(commands.GroupCog, group_name="release"):
         image: str | None = None,
         link: str | None = None,
     ) -> None:
+        await defer(interaction)
         changes = ReleaseChanges(when, timezone, title, label, description, image, link)
         result = await self.bot.releases.edit(guild_id_of(interaction), release, changes)
-        await interaction.response.send_message(
+        await answer(
+            interaction,
             replies.scheduled(result, "Updated"),
             embed=replies.release_card(result.release),
-            ephemeral=True,
         )
 
     @app_commands.command(name="remove", description="Cancel a release silently")
     @app_commands.describe(release="The release to cancel (pick from the list)")
     @app_commands.autocomplete(release=release_autocomplete)
     async def remove(self, interaction: discord.Interaction, release: str) -> None:
+        await defer(interaction)
         removed = await self.bot.releases.remove(guild_id_of(interaction), release)
-        await interaction.response.send_message(replies.removed(removed), ephemeral=True)
+        await answer(interaction, replies.removed(removed))
 
 
 async def setup(bot: AirdateBot) -> None:

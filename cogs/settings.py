@@ -10,7 +10,7 @@ from bot.client import AirdateBot
 from bot.domain.errors import InvalidInput
 from bot.ui import permissions, replies
 from bot.ui.messages import compose, sample_announcement, settings_embed
-from cogs._context import guild_id_of, require_manage_guild
+from cogs._context import answer, defer, guild_id_of, require_manage_guild
 from cogs.releases import zone_autocomplete
 
 ChannelOption = discord.TextChannel
@@ -32,53 +32,51 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
     async def channel(
         self, interaction: discord.Interaction, channel: ChannelOption | None = None
     ) -> None:
+        await defer(interaction)
         if channel is not None:
             permissions.require_can_post(interaction, channel)
         updated = await self.bot.guild_settings.set_channel(
             guild_id_of(interaction), None if channel is None else channel.id
         )
-        await interaction.response.send_message(
-            replies.settings_changed("channel", updated), ephemeral=True
-        )
+        await answer(interaction, replies.settings_changed("channel", updated))
 
     @app_commands.command(name="role", description="The role to ping (leave out to ping nobody)")
     @app_commands.describe(role="A role members can be pinged with")
     async def role(
         self, interaction: discord.Interaction, role: discord.Role | None = None
     ) -> None:
+        await defer(interaction)
         if role is not None:
             permissions.require_pingable(interaction, role)
         updated = await self.bot.guild_settings.set_role(
             guild_id_of(interaction), None if role is None else role.id
         )
-        await interaction.response.send_message(
-            replies.settings_changed("role", updated), ephemeral=True
-        )
+        await answer(interaction, replies.settings_changed("role", updated))
 
     @app_commands.command(name="reminders", description="When reminders go out before a release")
     @app_commands.describe(offsets="Like 7d 1d 1h 15m, or none")
     async def reminders(self, interaction: discord.Interaction, offsets: str) -> None:
+        await defer(interaction)
         updated = await self.bot.guild_settings.set_offsets(guild_id_of(interaction), offsets)
-        await interaction.response.send_message(
-            replies.settings_changed("reminders", updated), ephemeral=True
-        )
+        await answer(interaction, replies.settings_changed("reminders", updated))
 
     @app_commands.command(name="timezone", description="The time zone typed dates are read in")
     @app_commands.describe(zone="An IANA zone like Asia/Tokyo (pick from the list)")
     @app_commands.autocomplete(zone=zone_autocomplete)
     async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
+        await defer(interaction)
         updated = await self.bot.guild_settings.set_timezone(guild_id_of(interaction), zone)
-        await interaction.response.send_message(
-            replies.settings_changed("timezone", updated), ephemeral=True
-        )
+        await answer(interaction, replies.settings_changed("timezone", updated))
 
     @app_commands.command(name="view", description="Show this server's Airdate settings")
     async def view(self, interaction: discord.Interaction) -> None:
+        await defer(interaction)
         current = await self.bot.guild_settings.view(guild_id_of(interaction))
-        await interaction.response.send_message(embed=settings_embed(current), ephemeral=True)
+        await answer(interaction, embed=settings_embed(current))
 
     @app_commands.command(name="test", description="Post a sample announcement to the channel")
     async def test(self, interaction: discord.Interaction) -> None:
+        await defer(interaction)
         current = await self.bot.guild_settings.view(guild_id_of(interaction))
         if current.channel_id is None:
             raise InvalidInput("No announcement channel yet. Set one with `/settings channel`.")
@@ -90,9 +88,7 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
             embeds=message.embeds,
             allowed_mentions=message.allowed_mentions,
         )
-        await interaction.response.send_message(
-            f"Posted a sample announcement in <#{current.channel_id}>.", ephemeral=True
-        )
+        await answer(interaction, f"Posted a sample announcement in <#{current.channel_id}>.")
 
 
 async def setup(bot: AirdateBot) -> None:

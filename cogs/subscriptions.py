@@ -10,7 +10,7 @@ from bot.client import AirdateBot
 from bot.domain.models import Via
 from bot.ui import audiences
 from bot.ui.remind import subscribe_member
-from cogs._context import guild_id_of, show_choices
+from cogs._context import answer, defer, guild_id_of, show_choices
 
 
 async def show_autocomplete(
@@ -33,13 +33,15 @@ class SubscriptionCommands(commands.Cog):
     async def subscribe(
         self, interaction: discord.Interaction, show: str, via: Via | None = None
     ) -> None:
+        await defer(interaction)
         reply = await subscribe_member(interaction, self.bot.subscriptions, show, via)
-        await interaction.response.send_message(reply, ephemeral=True)
+        await answer(interaction, reply)
 
     @app_commands.command(name="unsubscribe", description="Stop hearing about a show")
     @app_commands.describe(show="The show (pick from the list)")
     @app_commands.autocomplete(show=show_autocomplete)
     async def unsubscribe(self, interaction: discord.Interaction, show: str) -> None:
+        await defer(interaction)
         result = await self.bot.subscriptions.unsubscribe(
             guild_id_of(interaction), interaction.user.id, show
         )
@@ -47,16 +49,15 @@ class SubscriptionCommands(commands.Cog):
             await interaction.user.remove_roles(
                 discord.Object(id=result.role_id), reason="/unsubscribe"
             )
-        await interaction.response.send_message(audiences.unsubscribed(result), ephemeral=True)
+        await answer(interaction, audiences.unsubscribed(result))
 
     @app_commands.command(name="subscriptions", description="The shows you are subscribed to")
     async def subscriptions(self, interaction: discord.Interaction) -> None:
+        await defer(interaction)
         found, paused = await self.bot.subscriptions.listing(
             guild_id_of(interaction), interaction.user.id
         )
-        await interaction.response.send_message(
-            embed=audiences.subscriptions_embed(found, paused), ephemeral=True
-        )
+        await answer(interaction, embed=audiences.subscriptions_embed(found, paused))
 
 
 async def setup(bot: AirdateBot) -> None:

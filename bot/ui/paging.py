@@ -30,11 +30,9 @@ class UpcomingPages(discord.ui.View):
             within_text=self._within_text,
         )
 
-    async def send(self, interaction: discord.Interaction) -> None:
-        if self._pages > 1:
-            await interaction.response.send_message(embed=self.embed(), view=self)
-        else:
-            await interaction.response.send_message(embed=self.embed())
+    def view(self) -> UpcomingPages | None:
+        """The buttons to send with the first page, or None when one page holds everything."""
+        return self if self._pages > 1 else None
 
     def _sync_buttons(self) -> None:
         self.previous.disabled = self._page == 0

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from typing import Any
 
 import discord
 
-from bot.domain.errors import InvalidInput, NotAllowed
+from bot.domain.errors import InvalidInput, NotAllowed, UserError
 from bot.domain.models import Via
 from bot.domain.text import truncate
 from bot.services.audiences import SubscriptionPlan, SubscriptionService
@@ -88,12 +89,26 @@ class RemindButton(
         return cls(int(match["show_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        from bot.client import AirdateBot
+        from bot.client import UNEXPECTED_ERROR_REPLY, AirdateBot
 
         client = interaction.client
         assert isinstance(client, AirdateBot)
-        reply = await subscribe_member(interaction, client.subscriptions, str(self.show_id), None)
-        await interaction.response.send_message(reply, ephemeral=True)
+        # Subscribing writes to the database and may hand out a role: acknowledge within
+        # Discord's 3 s with a "thinking" message only the clicker sees, then fill it in.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            reply = await subscribe_member(
+                interaction, client.subscriptions, str(self.show_id), None
+            )
+        except UserError as error:
+            # Button errors do not reach the command tree's handler; answer the hint here
+            # rather than leave the clicker looking at "thinking" until the token expires.
+            reply = error.message
+        except Exception:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.followup.send(UNEXPECTED_ERROR_REPLY, ephemeral=True)
+            raise  # for the view's error handler to log
+        await interaction.followup.send(reply, ephemeral=True)
 
 
 def remind_view(show_ids: Sequence[int], titles: Sequence[str] = ()) -> discord.ui.View | None:
