@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.domain.models import (
     DeliveryKey,
     DeliveryKind,
+    DeliveryStatus,
     GuildSettings,
     Precision,
     Release,
@@ -21,8 +24,9 @@ from bot.domain.models import (
     ReleaseTime,
     TargetKind,
 )
-from bot.domain.planning import PlannedDelivery
-from bot.storage import deliveries, releases, settings
+from bot.domain.owed import Owed, Sent, Target
+from bot.storage import deliveries, follows, owed_state, releases, settings
+from bot.storage.convert import to_epoch
 from bot.storage.database import Database
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -334,8 +338,15 @@ async def test_meta_values(db: Database) -> None:
 
 # --- the outbox -----------------------------------------------------------------------
 
+TOKYO = "Asia/Tokyo"
+REMINDER = DeliveryKind.REMINDER
+ANNOUNCEMENT = DeliveryKind.ANNOUNCEMENT
+NOTICE = DeliveryKind.NOTICE
+USER = 333
+HOUR = timedelta(hours=1)
 
-def planned(
+
+def owe(
     release: Release,
     kind: DeliveryKind,
     due_at: datetime,
@@ -343,56 +354,392 @@ def planned(
     offset_seconds: int = 0,
     revision: int = 1,
     target: int = CHANNEL,
-) -> PlannedDelivery:
-    return PlannedDelivery(DeliveryKey(release.id, kind, offset_seconds, revision, target), due_at)
+    target_kind: TargetKind = TargetKind.CHANNEL,
+    old_time: ReleaseTime | None = None,
+) -> Owed:
+    key = DeliveryKey(release.id, kind, offset_seconds, revision, target, target_kind)
+    return Owed(key, due_at, old_time)
 
 
-async def store(db: Database, *rows: PlannedDelivery) -> None:
+async def make_owed(
+    db: Database,
+    of: Sequence[Release],
+    owed: Sequence[Owed],
+    at: datetime = NOW,
+    *,
+    reason: str = "no longer owed",
+) -> deliveries.OutboxChange:
+    """Make the outbox rows of these releases exactly `owed`, as a reconcile does."""
     async with db.transaction() as tx:
-        await deliveries.insert_planned(tx, GUILD, rows, NOW)
+        ids = [release.id for release in of]
+        found = await releases.releases_by_ids(tx, ids)
+        rows = await deliveries.rows_of_releases(tx, ids)
+
+        def guild_of(release_id: int) -> int:
+            guild_id = found[release_id].show.guild_id
+            assert guild_id is not None
+            return guild_id
+
+        def about_of(release_id: int) -> ReleaseTime:
+            return found[release_id].time
+
+        return await deliveries.make_owed(tx, guild_of, about_of, owed, rows, at, reason=reason)
 
 
-async def claim(db: Database, at: datetime, limit: int = 50) -> list[deliveries.ClaimedRow]:
-    async with db.transaction() as tx:
-        return await deliveries.claim_due(tx, at, lambda count: at + LEASE, limit)
-
-
-async def wake_at(db: Database) -> datetime | None:
+async def outbox(db: Database) -> dict[DeliveryKey, dict[str, Any]]:
+    """Every row of the outbox, every column, by key."""
     async with db.snapshot() as tx:
-        return await deliveries.next_wake_at(tx)
+        rows = await tx.fetchall("SELECT * FROM deliveries ORDER BY id")
+    return {
+        DeliveryKey(
+            row["release_id"],
+            DeliveryKind(row["kind"]),
+            row["offset_seconds"],
+            row["revision"],
+            row["target_id"],
+            TargetKind(row["target_kind"]),
+        ): {name: row[name] for name in row.keys()}  # noqa: SIM118 (a Row is no mapping)
+        for row in rows
+    }
 
 
-async def test_insert_planned_is_idempotent(db: Database) -> None:
-    release = await add_release(db, "Oshi no Ko", "Season 2")
-    row = planned(release, DeliveryKind.ANNOUNCEMENT, NOW)
-    await store(db, row)
-    await store(db, row, row)
-    # Same key, different due time: the stored row is left as it is.
-    await store(db, planned(release, DeliveryKind.ANNOUNCEMENT, NOW + timedelta(hours=1)))
-    claimed = await claim(db, NOW + timedelta(hours=2))
-    assert [(c.due.key, c.due.due_at) for c in claimed] == [(row.key, NOW)]
+async def status_of(db: Database, key: DeliveryKey) -> DeliveryStatus:
+    return DeliveryStatus((await outbox(db))[key]["status"])
 
 
-async def test_claim_takes_due_rows_with_their_release(db: Database) -> None:
-    time = exact(NOW + timedelta(hours=1), "Asia/Tokyo")
+async def claim(
+    db: Database,
+    at: datetime,
+    limit: int = 50,
+    *,
+    exclude: Collection[int] = (),
+    due_before: datetime | None = None,
+) -> list[deliveries.ClaimedRow]:
+    async with db.transaction() as tx:
+        return await deliveries.claim_due(
+            tx, at, lambda count: at + LEASE, limit, exclude=exclude, due_before=due_before
+        )
+
+
+async def wake_at(db: Database, lookahead: timedelta = timedelta(0)) -> datetime | None:
+    async with db.snapshot() as tx:
+        return await deliveries.next_wake_at(tx, lookahead)
+
+
+async def sent(db: Database, delivery_ids: Sequence[int], message_id: int, at: datetime) -> None:
+    async with db.transaction() as tx:
+        await deliveries.mark_sent(tx, delivery_ids, message_id, at)
+
+
+async def skipped(db: Database, delivery_ids: Sequence[int], reason: str = "dropped") -> None:
+    async with db.transaction() as tx:
+        await deliveries.mark_skipped(tx, delivery_ids, reason)
+
+
+async def failed(db: Database, delivery_ids: Sequence[int], error: str = "HTTP 403") -> None:
+    async with db.transaction() as tx:
+        await deliveries.mark_failed(tx, delivery_ids, error)
+
+
+async def claimed_id(db: Database, message: Owed, at: datetime = NOW) -> int:
+    """Claim the one row of `message` (due by `at`) and return its id."""
+    [row] = [c for c in await claim(db, at, due_before=message.due_at) if c.key == message.key]
+    return row.delivery_id
+
+
+# --- making the outbox what is owed ---------------------------------------------------
+
+
+async def test_make_owed_adds_missing_rows_with_their_due_time_and_what_they_tell(
+    db: Database,
+) -> None:
+    time = exact(NOW + timedelta(days=2), TOKYO)
     release = await add_release(db, "Oshi no Ko", "Season 2", time)
-    due = planned(release, DeliveryKind.REMINDER, NOW, offset_seconds=3600)
-    not_yet = planned(release, DeliveryKind.ANNOUNCEMENT, NOW + timedelta(hours=1))
-    await store(db, due, not_yet)
+    assert time.at is not None
+    old_time = ReleaseTime(datetime(2024, 7, 2, 15, tzinfo=UTC), Precision.DAY, TOKYO)
+    owed = [
+        owe(release, REMINDER, time.at - HOUR, offset_seconds=3600),
+        owe(release, ANNOUNCEMENT, time.at),
+        owe(release, NOTICE, NOW + timedelta(minutes=1), revision=1, old_time=old_time),
+        owe(
+            release,
+            REMINDER,
+            time.at - HOUR,
+            offset_seconds=3600,
+            target=USER,
+            target_kind=TargetKind.USER,
+        ),
+    ]
+    change = await make_owed(db, [release], owed)
+    assert change == deliveries.OutboxChange(added=4)
+    rows = await outbox(db)
+    assert list(rows) == [m.key for m in owed]
+    for message in owed:
+        row = rows[message.key]
+        assert row["status"] == "pending"
+        assert row["due_at"] == to_epoch(message.due_at)
+        assert row["guild_id"] == GUILD
+        assert (row["attempts"], row["nonce"], row["fingerprint"], row["late"]) == (
+            0,
+            None,
+            None,
+            0,
+        )
+        assert (row["about_starts_at"], row["about_precision"], row["about_timezone"]) == (
+            to_epoch(time.at),
+            "exact",
+            TOKYO,
+        )
+        assert row["created_at"] == to_epoch(NOW)
+        notice = message.key.kind is NOTICE
+        assert row["old_starts_at"] == (
+            to_epoch(datetime(2024, 7, 2, 15, tzinfo=UTC)) if notice else None
+        )
+        assert row["old_precision"] == ("day" if notice else None)
+    async with db.snapshot() as tx:
+        read = await deliveries.rows_of_releases(tx, [release.id])
+    assert {key: (r.status, r.due_at, r.old_time) for key, r in read.items()} == {
+        m.key: (DeliveryStatus.PENDING, m.due_at, m.old_time) for m in owed
+    }
+
+
+async def test_make_owed_twice_changes_nothing(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    old_time = exact(NOW + timedelta(days=5))
+    owed = [
+        owe(release, REMINDER, NOW + HOUR, offset_seconds=3600),
+        owe(release, ANNOUNCEMENT, NOW + 2 * HOUR),
+        owe(release, NOTICE, NOW + timedelta(minutes=1), old_time=old_time),
+    ]
+    assert (await make_owed(db, [release], owed)).added == 3
+    before = await outbox(db)
+    assert await make_owed(db, [release], owed, NOW + timedelta(minutes=5)) == (
+        deliveries.OutboxChange()
+    )
+    assert await outbox(db) == before
+
+
+async def test_make_owed_updates_a_pending_rows_due_time_and_old_time(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    first_old = exact(NOW + timedelta(days=5))
+    await make_owed(
+        db,
+        [release],
+        [
+            owe(release, ANNOUNCEMENT, NOW + HOUR),
+            owe(release, NOTICE, NOW + timedelta(minutes=1), old_time=first_old),
+        ],
+    )
+    # The announcement moves; the notice stays due when it was but now tells another time
+    # last told (a day, where it was an exact time).
+    later_old = ReleaseTime(datetime(2024, 6, 6, tzinfo=UTC), Precision.DAY, "UTC")
+    announcement = owe(release, ANNOUNCEMENT, NOW + 2 * HOUR)
+    notice = owe(release, NOTICE, NOW + timedelta(minutes=1), old_time=later_old)
+    change = await make_owed(db, [release], [announcement, notice])
+    assert change == deliveries.OutboxChange(updated=2)
+    rows = await outbox(db)
+    assert rows[announcement.key]["due_at"] == to_epoch(NOW + 2 * HOUR)
+    assert rows[notice.key]["due_at"] == to_epoch(NOW + timedelta(minutes=1))
+    assert (rows[notice.key]["old_starts_at"], rows[notice.key]["old_precision"]) == (
+        to_epoch(datetime(2024, 6, 6, tzinfo=UTC)),
+        "day",
+    )
+    assert {r["status"] for r in rows.values()} == {"pending"}
+    [claimed] = await claim(db, NOW + timedelta(minutes=1))
+    assert (claimed.key, claimed.old_time) == (notice.key, later_old)
+
+
+async def test_make_owed_leaves_a_row_in_flight_alone_while_owed(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    announcement = owe(release, ANNOUNCEMENT, NOW)
+    await make_owed(db, [release], [announcement])
+    await claimed_id(db, announcement)
+    before = await outbox(db)
+    moved = owe(release, ANNOUNCEMENT, NOW + timedelta(minutes=5))
+    assert await make_owed(db, [release], [moved]) == deliveries.OutboxChange()
+    assert await outbox(db) == before
+
+
+async def test_make_owed_skips_pending_and_sending_rows_no_longer_owed(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    other = await add_release(db, "Frieren", "Season 2")
+    pending = owe(release, ANNOUNCEMENT, NOW + HOUR)
+    sending = owe(release, REMINDER, NOW, offset_seconds=3600)
+    was_sent = owe(release, REMINDER, NOW - timedelta(days=1), offset_seconds=2 * 86400)
+    was_failed = owe(release, REMINDER, NOW - timedelta(days=2), offset_seconds=3 * 86400)
+    elsewhere = owe(other, ANNOUNCEMENT, NOW + HOUR)
+    await make_owed(db, [release, other], [pending, sending, was_sent, was_failed, elsewhere])
+    claimed = {c.key: c.delivery_id for c in await claim(db, NOW - timedelta(days=1))}
+    await sent(db, [claimed[was_sent.key]], 1, NOW - timedelta(days=1))
+    await failed(db, [claimed[was_failed.key]])
+    await claimed_id(db, sending)
+
+    change = await make_owed(db, [release], [], NOW, reason="release removed")
+    assert change == deliveries.OutboxChange(skipped=2)
+    rows = await outbox(db)
+    for message in (pending, sending):
+        row = rows[message.key]
+        assert (row["status"], row["last_error"], row["lease_expires_at"]) == (
+            "skipped",
+            "release removed",
+            None,
+        )
+    assert rows[was_sent.key]["status"] == "sent"
+    assert rows[was_failed.key]["status"] == "failed"
+    # Only the rows of the releases reconciled are looked at.
+    assert rows[elsewhere.key]["status"] == "pending"
+
+
+async def test_make_owed_revives_a_skipped_row_owed_again(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    reminder = owe(release, REMINDER, NOW, offset_seconds=3600)
+    await make_owed(db, [release], [reminder])
+    delivery_id = await claimed_id(db, reminder)
+    async with db.transaction() as tx:
+        batch = deliveries.FixedBatch((delivery_id,), "nonce-1", "print-1", late_ids=(delivery_id,))
+        await deliveries.fix_batches(tx, [batch])
+    await skipped(db, [delivery_id], "not owed")
+    assert await status_of(db, reminder.key) is DeliveryStatus.SKIPPED
+
+    again = owe(release, REMINDER, NOW + timedelta(minutes=10), offset_seconds=3600)
+    change = await make_owed(db, [release], [again], NOW + timedelta(minutes=1))
+    assert change == deliveries.OutboxChange(revived=1)
+    row = (await outbox(db))[reminder.key]
+    assert row["id"] == delivery_id
+    assert (row["status"], row["due_at"]) == ("pending", to_epoch(NOW + timedelta(minutes=10)))
+    assert (row["attempts"], row["nonce"], row["fingerprint"], row["late"]) == (0, None, None, 0)
+    assert (row["last_error"], row["lease_expires_at"]) == (None, None)
+    [claimed] = await claim(db, NOW + timedelta(minutes=10))
+    assert (claimed.delivery_id, claimed.attempts, claimed.nonce) == (delivery_id, 1, None)
+
+
+@pytest.mark.parametrize(
+    ("due_in", "revived"),
+    [
+        (timedelta(seconds=1), True),
+        (timedelta(0), False),
+        (-timedelta(hours=1), False),
+    ],
+    ids=["still-ahead", "due-now", "past"],
+)
+async def test_make_owed_revives_a_failed_row_only_while_still_ahead(
+    db: Database, due_in: timedelta, revived: bool
+) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    reminder = owe(release, REMINDER, NOW - timedelta(hours=2), offset_seconds=3600)
+    await make_owed(db, [release], [reminder], NOW - timedelta(hours=3))
+    await failed(db, [await claimed_id(db, reminder, NOW - timedelta(hours=2))])
+    again = owe(release, REMINDER, NOW + due_in, offset_seconds=3600)
+    change = await make_owed(db, [release], [again])
+    assert change == deliveries.OutboxChange(revived=int(revived))
+    row = (await outbox(db))[reminder.key]
+    if revived:
+        assert (row["status"], row["due_at"], row["attempts"]) == (
+            "pending",
+            to_epoch(NOW + due_in),
+            0,
+        )
+    else:
+        assert (row["status"], row["last_error"]) == ("failed", "HTTP 403")
+
+
+async def test_make_owed_never_touches_a_sent_row(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    announcement = owe(release, ANNOUNCEMENT, NOW)
+    await make_owed(db, [release], [announcement])
+    await sent(db, [await claimed_id(db, announcement)], 555, NOW)
+    before = await outbox(db)
+    later = owe(release, ANNOUNCEMENT, NOW + HOUR)
+    assert await make_owed(db, [release], [later]) == deliveries.OutboxChange()
+    assert await make_owed(db, [release], []) == deliveries.OutboxChange()
+    assert await outbox(db) == before
+    assert before[announcement.key]["message_id"] == 555
+
+
+async def test_rows_of_releases_reads_those_releases_or_one_target(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    other = await add_release(db, "Frieren", "Season 2")
+    to_channel = owe(release, ANNOUNCEMENT, NOW + HOUR)
+    to_other = owe(release, ANNOUNCEMENT, NOW + HOUR, target=OTHER_CHANNEL)
+    to_user = owe(release, ANNOUNCEMENT, NOW + HOUR, target=USER, target_kind=TargetKind.USER)
+    await make_owed(
+        db, [release, other], [to_channel, to_other, to_user, owe(other, ANNOUNCEMENT, NOW)]
+    )
+    async with db.snapshot() as tx:
+        every = await deliveries.rows_of_releases(tx, [release.id, release.id])
+        one = await deliveries.rows_of_releases(tx, [release.id], target_id=USER)
+        none = await deliveries.rows_of_releases(tx, [])
+    assert set(every) == {to_channel.key, to_other.key, to_user.key}
+    assert list(one) == [to_user.key]
+    assert none == {}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: deliveries keeps no zone for old_starts_at; _old_time reads it in the "
+    "release's current zone, so a notice's 'Was' day can be a day off, and make_owed "
+    "rewrites the pending notice on every reconcile",
+)
+async def test_a_notice_keeps_the_zone_of_the_time_it_tells(db: Database) -> None:
+    """Members were told 3 July in Tokyo; the release moved to a time set in UTC."""
+    told = ReleaseTime(datetime(2024, 7, 2, 15, tzinfo=UTC), Precision.DAY, TOKYO)
+    release = await add_release(db, "Oshi no Ko", "Season 2", told)
+    moved = replace(release, time=exact(datetime(2024, 7, 10, 12, tzinfo=UTC)), revision=2)
+    async with db.transaction() as tx:
+        await releases.save_release(tx, moved, NOW)
+    notice = owe(moved, NOTICE, NOW, revision=2, old_time=told)
+    await make_owed(db, [moved], [notice])
+    again = await make_owed(db, [moved], [notice])
     [claimed] = await claim(db, NOW)
-    assert claimed.due.key == due.key
-    assert claimed.due.due_at == NOW
-    assert claimed.due.release_time == time
-    assert claimed.due.release_status is ReleaseStatus.SCHEDULED
-    assert claimed.due.release_revision == 1
+    # "Was: 3 July 2024", not the 2 July that day's start reads as in UTC.
+    assert claimed.old_time == told
+    assert again == deliveries.OutboxChange()
+
+
+# --- claiming due rows ----------------------------------------------------------------
+
+
+async def test_claim_takes_due_rows(db: Database) -> None:
+    time = exact(NOW + HOUR, TOKYO)
+    release = await add_release(db, "Oshi no Ko", "Season 2", time)
+    due = owe(release, REMINDER, NOW, offset_seconds=3600, target=USER, target_kind=TargetKind.USER)
+    not_yet = owe(release, ANNOUNCEMENT, NOW + HOUR)
+    await make_owed(db, [release], [due, not_yet])
+    [claimed] = await claim(db, NOW)
+    assert claimed.key == due.key
+    assert claimed.due_at == NOW
     assert claimed.guild_id == GUILD
     assert claimed.attempts == 1
-    assert claimed.nonce is None and claimed.late is False and claimed.old_time is None
+    assert (claimed.nonce, claimed.fingerprint, claimed.late) == (None, None, False)
+    assert (claimed.old_time, claimed.lease_expired_at) == (None, None)
+    row = (await outbox(db))[due.key]
+    assert (row["status"], row["lease_expires_at"]) == ("sending", to_epoch(NOW + LEASE))
+    assert await status_of(db, not_yet.key) is DeliveryStatus.PENDING
+
+
+async def test_a_claimed_notice_carries_its_old_time(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2", exact(NOW + timedelta(days=4)))
+    old_time = exact(NOW + timedelta(days=3))
+    notice = owe(release, NOTICE, NOW, old_time=old_time)
+    await make_owed(db, [release], [notice])
+    [claimed] = await claim(db, NOW)
+    assert (claimed.key, claimed.old_time) == (notice.key, old_time)
+
+
+async def test_claim_ahead_takes_rows_due_soon_but_notices_only_once_due(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    soon = owe(release, ANNOUNCEMENT, NOW + timedelta(seconds=5))
+    notice = owe(release, NOTICE, NOW + timedelta(seconds=5), old_time=exact(NOW))
+    later = owe(release, REMINDER, NOW + timedelta(seconds=11), offset_seconds=60)
+    await make_owed(db, [release], [soon, notice, later])
+    claimed = await claim(db, NOW, due_before=NOW + timedelta(seconds=10))
+    assert [c.key for c in claimed] == [soon.key]
+    assert [c.key for c in await claim(db, NOW + timedelta(seconds=5))] == [notice.key]
 
 
 async def test_a_second_claim_at_the_same_time_gets_nothing(db: Database) -> None:
     release = await add_release(db, "Oshi no Ko", "Season 2")
-    await store(db, planned(release, DeliveryKind.ANNOUNCEMENT, NOW))
+    await make_owed(db, [release], [owe(release, ANNOUNCEMENT, NOW)])
     assert len(await claim(db, NOW)) == 1
     assert await claim(db, NOW) == []
     assert await claim(db, NOW + LEASE - timedelta(seconds=1)) == []
@@ -400,161 +747,290 @@ async def test_a_second_claim_at_the_same_time_gets_nothing(db: Database) -> Non
 
 async def test_an_expired_lease_is_claimed_again(db: Database) -> None:
     release = await add_release(db, "Oshi no Ko", "Season 2")
-    await store(db, planned(release, DeliveryKind.ANNOUNCEMENT, NOW))
+    await make_owed(db, [release], [owe(release, ANNOUNCEMENT, NOW)])
     [first] = await claim(db, NOW)
+    async with db.transaction() as tx:
+        await deliveries.fix_batches(
+            tx, [deliveries.FixedBatch((first.delivery_id,), "nonce-1", "print-1")]
+        )
     [again] = await claim(db, NOW + LEASE)
-    assert again.due.delivery_id == first.due.delivery_id
+    assert again.delivery_id == first.delivery_id
     assert again.attempts == 2
+    assert (again.nonce, again.fingerprint) == ("nonce-1", "print-1")
+    # That attempt may have reached Discord: the row says when its lease ran out.
+    assert again.lease_expired_at == NOW + LEASE
 
 
 async def test_claim_respects_its_limit_soonest_first(db: Database) -> None:
     release = await add_release(db, "Oshi no Ko", "Season 2")
-    rows = [
-        planned(release, DeliveryKind.REMINDER, NOW - timedelta(minutes=m), offset_seconds=m)
-        for m in (1, 3, 2)
-    ]
-    await store(db, *rows)
+    await make_owed(
+        db,
+        [release],
+        [owe(release, REMINDER, NOW - timedelta(minutes=m), offset_seconds=m) for m in (1, 3, 2)],
+    )
     claimed = await claim(db, NOW, limit=2)
-    assert [c.due.key.offset_seconds for c in claimed] == [3, 2]
+    assert [c.key.offset_seconds for c in claimed] == [3, 2]
+    assert [c.key.offset_seconds for c in await claim(db, NOW, limit=2)] == [1]
 
 
-async def test_mark_sent_only_from_sending(db: Database) -> None:
+@pytest.mark.parametrize("others", ["pending", "expired"])
+async def test_excluded_rows_never_take_up_the_limit(db: Database, others: str) -> None:
+    """Rows already held in memory are left alone, and the limit is for the others."""
     release = await add_release(db, "Oshi no Ko", "Season 2")
-    await store(db, planned(release, DeliveryKind.ANNOUNCEMENT, NOW))
+    owed = [
+        owe(release, REMINDER, NOW - timedelta(minutes=10 - m), offset_seconds=m) for m in range(5)
+    ]
+    await make_owed(db, [release], owed)
+    held = [c.delivery_id for c in await claim(db, NOW, limit=3)]
+    if others == "expired":
+        assert len(await claim(db, NOW + timedelta(seconds=10), limit=2)) == 2
+    # Every held lease has run out; so have the others', if they were claimed.
+    later = NOW + timedelta(minutes=1)
+    claimed = await claim(db, later, limit=2, exclude=held)
+    assert [c.key for c in claimed] == [m.key for m in owed[3:]]
+    assert all(c.delivery_id not in held for c in claimed)
+    rows = await outbox(db)
+    # The held rows keep their lease as it was.
+    assert {rows[m.key]["lease_expires_at"] for m in owed[:3]} == {to_epoch(NOW + LEASE)}
+
+
+# --- recording what happened ---------------------------------------------------------
+
+
+async def test_fix_batches_fixes_a_rows_nonce_once_and_marks_it_late(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    announcement = owe(release, ANNOUNCEMENT, NOW)
+    reminder = owe(release, REMINDER, NOW, offset_seconds=60)
+    await make_owed(db, [release], [announcement, reminder])
+    ids = tuple(c.delivery_id for c in await claim(db, NOW))
+    async with db.transaction() as tx:
+        await deliveries.fix_batches(tx, [deliveries.FixedBatch(ids, "first", "one", ids[:1])])
+        await deliveries.fix_batches(tx, [deliveries.FixedBatch(ids, "second", "two")])
+    rows = await outbox(db)
+    assert {(r["nonce"], r["fingerprint"]) for r in rows.values()} == {("first", "one")}
+    assert [r["late"] for r in rows.values()] == [1, 0]
+
+
+@pytest.mark.parametrize("status", ["pending", "sending", "skipped", "failed"])
+async def test_mark_sent_records_a_row_whatever_its_status(db: Database, status: str) -> None:
+    """Discord accepted it: that is history, whatever happened to the row meanwhile."""
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    announcement = owe(release, ANNOUNCEMENT, NOW)
+    await make_owed(db, [release], [announcement])
+    [delivery_id] = [row["id"] for row in (await outbox(db)).values()]
+    if status != "pending":
+        await claimed_id(db, announcement)
+    if status == "skipped":
+        # Removed while in flight: no longer owed, but the send still landed.
+        await make_owed(db, [release], [], reason="release removed")
+    if status == "failed":
+        await failed(db, [delivery_id])
+    assert await status_of(db, announcement.key) == status
+    await sent(db, [delivery_id], 555, NOW + timedelta(seconds=3))
+    row = (await outbox(db))[announcement.key]
+    assert (row["status"], row["message_id"], row["sent_at"]) == (
+        "sent",
+        555,
+        to_epoch(NOW + timedelta(seconds=3)),
+    )
+    assert (row["lease_expires_at"], row["last_error"]) == (None, None)
     async with db.snapshot() as tx:
-        [row] = await tx.fetchall("SELECT id FROM deliveries")
-    pending_id = int(row["id"])
-    # Not claimed yet: marking it sent changes nothing and it is still owed.
-    async with db.transaction() as tx:
-        await deliveries.mark_sent(tx, [pending_id], message_id=555, now=NOW)
-        assert await deliveries.targets_told(tx, release.id) == []
-    [claimed] = await claim(db, NOW)
-    assert claimed.due.delivery_id == pending_id
-    async with db.transaction() as tx:
-        await deliveries.mark_sent(tx, [pending_id], message_id=555, now=NOW)
-        assert await deliveries.targets_told(tx, release.id) == [(CHANNEL, TargetKind.CHANNEL)]
+        assert [s.kind for s in (await owed_state.history(tx, [release.id]))[release.id]] == [
+            ANNOUNCEMENT
+        ]
+
+
+async def test_mark_sent_keeps_the_first_message_of_a_sent_row(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    announcement = owe(release, ANNOUNCEMENT, NOW)
+    await make_owed(db, [release], [announcement])
+    delivery_id = await claimed_id(db, announcement)
+    await sent(db, [delivery_id], 555, NOW)
+    await sent(db, [delivery_id], 777, NOW + HOUR)
+    row = (await outbox(db))[announcement.key]
+    assert (row["message_id"], row["sent_at"]) == (555, to_epoch(NOW))
     # Sent: never claimed again, even after its lease would have run out.
     assert await claim(db, NOW + timedelta(days=1)) == []
     assert await wake_at(db) is None
 
 
-async def test_skip_pending_leaves_nothing_owed(db: Database) -> None:
+@pytest.mark.parametrize(
+    ("status", "after"),
+    [("pending", "pending"), ("sending", "skipped"), ("sent", "sent"), ("failed", "failed")],
+)
+async def test_mark_skipped_only_touches_rows_in_flight(
+    db: Database, status: str, after: str
+) -> None:
     release = await add_release(db, "Oshi no Ko", "Season 2")
+    announcement = owe(release, ANNOUNCEMENT, NOW)
+    await make_owed(db, [release], [announcement])
+    [delivery_id] = [row["id"] for row in (await outbox(db)).values()]
+    if status != "pending":
+        await claimed_id(db, announcement)
+    if status == "sent":
+        await sent(db, [delivery_id], 555, NOW)
+    if status == "failed":
+        await failed(db, [delivery_id])
+    await skipped(db, [delivery_id], "no longer owed")
+    row = (await outbox(db))[announcement.key]
+    assert (row["status"], row["lease_expires_at"]) == (after, None)
+    if after == "skipped":
+        assert row["last_error"] == "no longer owed"
+    else:
+        assert row["last_error"] != "no longer owed"
+
+
+async def test_retry_at_keeps_the_lease_until_then_with_the_same_nonce(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    announcement = owe(release, ANNOUNCEMENT, NOW)
+    pending = owe(release, REMINDER, NOW + HOUR, offset_seconds=60)
+    await make_owed(db, [release], [announcement, pending])
+    delivery_id = await claimed_id(db, announcement)
+    [pending_id] = [r["id"] for k, r in (await outbox(db)).items() if k == pending.key]
+    async with db.transaction() as tx:
+        await deliveries.fix_batches(tx, [deliveries.FixedBatch((delivery_id,), "n", "f")])
+        await deliveries.retry_at(tx, [delivery_id, pending_id], NOW + timedelta(minutes=2), "429")
+    rows = await outbox(db)
+    assert rows[announcement.key]["lease_expires_at"] == to_epoch(NOW + timedelta(minutes=2))
+    assert rows[announcement.key]["last_error"] == "429"
+    assert (rows[pending.key]["status"], rows[pending.key]["last_error"]) == ("pending", None)
+    assert await claim(db, NOW + LEASE) == []
+    [again] = await claim(db, NOW + timedelta(minutes=2))
+    assert (again.delivery_id, again.nonce, again.attempts) == (delivery_id, "n", 2)
+
+
+# --- what Discord accepted ------------------------------------------------------------
+
+
+async def test_history_is_the_sent_rows_with_the_time_each_told(db: Database) -> None:
+    time = exact(NOW + timedelta(days=2), TOKYO)
+    release = await add_release(db, "Oshi no Ko", "Season 2", time)
     other = await add_release(db, "Frieren", "Season 2")
-    await store(
-        db,
-        planned(release, DeliveryKind.REMINDER, NOW, offset_seconds=3600),
-        planned(release, DeliveryKind.ANNOUNCEMENT, NOW + timedelta(hours=1)),
-        planned(other, DeliveryKind.ANNOUNCEMENT, NOW + timedelta(hours=2)),
+    reminder = owe(release, REMINDER, NOW, offset_seconds=2 * 86400)
+    to_user = owe(
+        release, REMINDER, NOW, offset_seconds=2 * 86400, target=USER, target_kind=TargetKind.USER
+    )
+    dropped = owe(release, REMINDER, NOW, offset_seconds=3 * 86400, target=OTHER_CHANNEL)
+    pending = owe(release, ANNOUNCEMENT, NOW + timedelta(days=2))
+    elsewhere = owe(other, ANNOUNCEMENT, NOW)
+    await make_owed(db, [release, other], [reminder, to_user, dropped, pending, elsewhere])
+    claimed = {c.key: c.delivery_id for c in await claim(db, NOW)}
+    await sent(db, [claimed[reminder.key], claimed[to_user.key]], 1, NOW + timedelta(seconds=2))
+    await sent(db, [claimed[elsewhere.key]], 2, NOW + timedelta(seconds=2))
+    await skipped(db, [claimed[dropped.key]])
+
+    # The release moves: what was sent still tells the time it told.
+    moved = replace(release, time=exact(NOW + timedelta(days=3), "UTC"), revision=2)
+    async with db.transaction() as tx:
+        await releases.save_release(tx, moved, NOW + timedelta(minutes=1))
+    async with db.snapshot() as tx:
+        history = await owed_state.history(tx, [release.id])
+        to_one = await owed_state.history(tx, [release.id, other.id], target_id=USER)
+    at = NOW + timedelta(seconds=2)
+    assert sorted(history[release.id], key=lambda s: s.target_id) == [
+        Sent(CHANNEL, REMINDER, 2 * 86400, time, at),
+        Sent(USER, REMINDER, 2 * 86400, time, at),
+    ]
+    assert list(history) == [release.id]
+    assert to_one == {release.id: [Sent(USER, REMINDER, 2 * 86400, time, at)]}
+
+
+async def test_a_row_added_after_a_move_tells_the_new_time(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    moved = replace(release, time=exact(NOW + timedelta(days=5), TOKYO), revision=2)
+    async with db.transaction() as tx:
+        await releases.save_release(tx, moved, NOW)
+    announcement = owe(moved, ANNOUNCEMENT, NOW, revision=2)
+    await make_owed(db, [moved], [announcement])
+    await sent(db, [await claimed_id(db, announcement)], 1, NOW)
+    async with db.snapshot() as tx:
+        [told] = (await owed_state.history(tx, [release.id]))[release.id]
+    assert told.about == moved.time
+
+
+async def test_release_states_read_the_release_its_audience_and_offsets(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    guild = GuildSettings(
+        GUILD,
+        channel_id=CHANNEL,
+        role_id=444,
+        offsets=(timedelta(hours=2),),
+        channel_since=NOW - timedelta(days=3),
+        offsets_since=NOW - timedelta(days=2),
+        present_since=NOW - timedelta(days=4),
     )
     async with db.transaction() as tx:
-        assert await deliveries.skip_pending(tx, release.id, "cancelled") == 2
-        assert await deliveries.skip_pending(tx, release.id, "cancelled") == 0
-    claimed = await claim(db, NOW + timedelta(days=1))
-    assert [c.due.key.release_id for c in claimed] == [other.id]
-
-
-async def test_replace_planned_skips_stale_rows_and_adds_new(db: Database) -> None:
-    release = await add_release(db, "Oshi no Ko", "Season 2")
-    old_announcement = planned(release, DeliveryKind.ANNOUNCEMENT, NOW + timedelta(hours=1))
-    kept = planned(release, DeliveryKind.REMINDER, NOW, offset_seconds=3600, target=OTHER_CHANNEL)
-    await store(db, old_announcement, kept)
-    moved = NOW + timedelta(hours=5)
-    new_rows = [
-        planned(
-            release,
-            DeliveryKind.REMINDER,
-            moved - timedelta(hours=1),
-            offset_seconds=3600,
-            revision=2,
-        ),
-        planned(release, DeliveryKind.ANNOUNCEMENT, moved, revision=2),
-        kept,
-    ]
-    async with db.transaction() as tx:
-        await deliveries.replace_planned(tx, GUILD, release.id, new_rows, NOW)
-    claimed = await claim(db, NOW + timedelta(days=1))
-    assert {(c.due.key, c.due.due_at) for c in claimed} == {(p.key, p.due_at) for p in new_rows}
-    assert len(claimed) == len(new_rows)
-
-
-async def test_replace_planned_leaves_notices_and_sent_rows_alone(db: Database) -> None:
-    release = await add_release(db, "Oshi no Ko", "Season 2")
-    sent = planned(release, DeliveryKind.REMINDER, NOW, offset_seconds=86400)
-    await store(db, sent)
-    [claimed] = await claim(db, NOW)
-    async with db.transaction() as tx:
-        await deliveries.mark_sent(tx, [claimed.due.delivery_id], 1, NOW)
-        await deliveries.insert_notice(
+        await settings.save_guild_settings(tx, guild, NOW)
+        await follows.save_follow(
             tx,
             guild_id=GUILD,
-            key=DeliveryKey(release.id, DeliveryKind.NOTICE, 0, 2, CHANNEL),
-            due_at=NOW + timedelta(minutes=1),
-            old_time=release.time,
-            now=NOW,
+            channel_id=OTHER_CHANNEL,
+            show_id=None,
+            role_id=None,
+            episodes=True,
+            now=NOW - timedelta(days=1),
         )
-        await deliveries.replace_planned(tx, GUILD, release.id, [], NOW)
-        assert await deliveries.targets_told(tx, release.id) == [(CHANNEL, TargetKind.CHANNEL)]
-        notice = await deliveries.pending_notice(tx, release.id, CHANNEL, "UTC")
-    assert notice is not None and notice.old_time == release.time
+    async with db.snapshot() as tx:
+        states = await owed_state.release_states(tx, [release.id], timedelta(seconds=60))
+        only = await owed_state.release_states(
+            tx, [release.id], timedelta(seconds=60), target=(OTHER_CHANNEL, TargetKind.CHANNEL)
+        )
+    state = states[release.id]
+    assert state.release == release
+    assert state.targets == (
+        Target(CHANNEL, TargetKind.CHANNEL, (444,), NOW - timedelta(days=3)),
+        Target(OTHER_CHANNEL, TargetKind.CHANNEL, (), NOW - timedelta(days=1)),
+    )
+    assert state.offsets == (timedelta(hours=2),)
+    assert state.revised_at == NOW
+    assert state.offsets_since == NOW - timedelta(days=2)
+    assert state.notice_due_at == NOW + timedelta(seconds=60)
+    assert only[release.id].targets == (
+        Target(OTHER_CHANNEL, TargetKind.CHANNEL, (), NOW - timedelta(days=1)),
+    )
+
+
+# --- when the dispatcher wakes --------------------------------------------------------
 
 
 async def test_next_wake_at_is_the_earliest_due_row_or_lease(db: Database) -> None:
     release = await add_release(db, "Oshi no Ko", "Season 2")
     assert await wake_at(db) is None
-    await store(
+    await make_owed(
         db,
-        planned(release, DeliveryKind.REMINDER, NOW, offset_seconds=3600),
-        planned(release, DeliveryKind.ANNOUNCEMENT, NOW + timedelta(hours=1)),
+        [release],
+        [
+            owe(release, REMINDER, NOW, offset_seconds=3600),
+            owe(release, ANNOUNCEMENT, NOW + HOUR),
+        ],
     )
     assert await wake_at(db) == NOW
     await claim(db, NOW)
     # The reminder is being sent: the dispatcher next wakes when its lease runs out.
     assert await wake_at(db) == NOW + LEASE
-    await store(
+    await make_owed(
         db,
-        planned(release, DeliveryKind.REMINDER, NOW + timedelta(seconds=10), offset_seconds=60),
+        [release],
+        [
+            owe(release, REMINDER, NOW, offset_seconds=3600),
+            owe(release, ANNOUNCEMENT, NOW + HOUR),
+            owe(release, REMINDER, NOW + timedelta(seconds=10), offset_seconds=60),
+        ],
     )
     assert await wake_at(db) == NOW + timedelta(seconds=10)
 
 
-async def test_targets_told_lists_only_targets_sent_to(db: Database) -> None:
+async def test_next_wake_at_looks_ahead_except_for_notices(db: Database) -> None:
     release = await add_release(db, "Oshi no Ko", "Season 2")
-    await store(
-        db,
-        planned(release, DeliveryKind.REMINDER, NOW, offset_seconds=3600, target=CHANNEL),
-        planned(release, DeliveryKind.REMINDER, NOW, offset_seconds=3600, target=OTHER_CHANNEL),
-        planned(release, DeliveryKind.REMINDER, NOW, offset_seconds=7200, target=CHANNEL),
-    )
-    async with db.snapshot() as tx:
-        assert await deliveries.targets_told(tx, release.id) == []  # pending: not told
-    claimed = await claim(db, NOW)
-    sent = [c.due.delivery_id for c in claimed if c.due.key.target_id == CHANNEL]
-    failed = [c.due.delivery_id for c in claimed if c.due.key.target_id == OTHER_CHANNEL]
-    async with db.transaction() as tx:
-        # Still sending: Discord may already have it, so it counts as told.
-        assert len(await deliveries.targets_told(tx, release.id)) == 2
-        await deliveries.mark_sent(tx, sent, 1, NOW)
-        await deliveries.mark_failed(tx, failed, "HTTP 403")
-        assert await deliveries.targets_told(tx, release.id) == [(CHANNEL, TargetKind.CHANNEL)]
-
-
-async def test_notices_remember_the_old_time(db: Database) -> None:
-    release = await add_release(db, "Oshi no Ko", "Season 2")
-    old_time = ReleaseTime(datetime(2024, 7, 2, 15, tzinfo=UTC), Precision.DAY, "Asia/Tokyo")
-    key = DeliveryKey(release.id, DeliveryKind.NOTICE, 0, 2, CHANNEL)
-    async with db.transaction() as tx:
-        assert await deliveries.pending_notice(tx, release.id, CHANNEL, "Asia/Tokyo") is None
-        for _ in range(2):
-            await deliveries.insert_notice(
-                tx, guild_id=GUILD, key=key, due_at=NOW, old_time=old_time, now=NOW
-            )
-        notice = await deliveries.pending_notice(tx, release.id, CHANNEL, "Asia/Tokyo")
-        assert await deliveries.pending_notice(tx, release.id, OTHER_CHANNEL, "UTC") is None
-    assert notice is not None and notice.old_time == old_time
-    [claimed] = await claim(db, NOW)
-    assert claimed.due.key == key
-    assert claimed.old_time == ReleaseTime(old_time.at, old_time.precision, "UTC")
+    notice = owe(release, NOTICE, NOW + timedelta(seconds=30), old_time=exact(NOW))
+    await make_owed(db, [release], [notice])
+    assert await wake_at(db, timedelta(seconds=20)) == NOW + timedelta(seconds=30)
+    announcement = owe(release, ANNOUNCEMENT, NOW + timedelta(seconds=40))
+    await make_owed(db, [release], [notice, announcement])
+    assert await wake_at(db, timedelta(seconds=20)) == NOW + timedelta(seconds=20)
+    # Rows no longer owed, sent or failed never wake it.
+    await make_owed(db, [release], [])
+    assert await wake_at(db) is None
 
 
 @pytest.mark.parametrize(
