@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from bot.domain.models import Follow, GuildSettings, Release
+from bot.domain.models import Follow, GuildSettings, Release, TargetKind
+from bot.domain.owed import Target
 
 #: "Episode 5", "Ep. 5", "EP05", "#5": one regular episode of a running show.
 _EPISODE = re.compile(r"^\s*(?:episode|ep\.?|#)\s*0*(?P<number>[0-9]{1,5})\b", re.IGNORECASE)
@@ -62,6 +64,76 @@ def channel_audiences(
         if follow.role_id is not None and follow.role_id not in channel_roles:
             channel_roles.append(follow.role_id)
     return [ChannelAudience(channel, tuple(r)) for channel, r in roles.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class DmSubscriber:
+    """A member subscribed to a show by DM (DMs not paused), since when."""
+
+    user_id: int
+    since: datetime | None = None
+
+
+def release_targets(
+    release: Release,
+    settings: GuildSettings,
+    follows: Iterable[Follow],
+    dm_subscribers: Iterable[DmSubscriber] = (),
+) -> tuple[Target, ...]:
+    """Return every channel and member that should hear about `release` now.
+
+    A guild that removed the bot has no audience. A channel is covered since the earliest
+    of what covers it; nothing is owed from before the bot last joined the guild.
+    """
+    if settings.removed:
+        return ()
+    follows = list(follows)
+    since: dict[int, datetime | None] = {}
+    if settings.channel_id is not None and settings.channel_disabled_reason is None:
+        since[settings.channel_id] = settings.channel_since
+    for follow in follows:
+        if covers(follow, release):
+            since[follow.channel_id] = _earliest(since.get(follow.channel_id, _NEVER), follow.since)
+    targets = [
+        Target(a.channel_id, TargetKind.CHANNEL, a.role_ids, _latest(since[a.channel_id], settings))
+        for a in channel_audiences(release, settings, follows)
+    ]
+    previous = settings.previous_channel_id
+    if previous is not None and settings.channel_id is not None and previous not in since:
+        targets = [
+            replace(
+                t,
+                inherits_from=previous,
+                inherits_since=_latest(settings.previous_channel_since, settings),
+            )
+            if t.id == settings.channel_id and t.since == _latest(settings.channel_since, settings)
+            else t
+            for t in targets
+        ]
+    targets += [
+        Target(s.user_id, TargetKind.USER, (), _latest(s.since, settings)) for s in dm_subscribers
+    ]
+    return tuple(targets)
+
+
+class _Never:
+    """Placeholder for a channel not yet covered by anything."""
+
+
+_NEVER = _Never()
+
+
+def _earliest(current: datetime | _Never | None, other: datetime | None) -> datetime | None:
+    if isinstance(current, _Never):
+        return other
+    if current is None or other is None:
+        return None
+    return min(current, other)
+
+
+def _latest(since: datetime | None, settings: GuildSettings) -> datetime | None:
+    moments = [m for m in (since, settings.present_since) if m is not None]
+    return max(moments, default=None)
 
 
 @dataclass(frozen=True, slots=True)

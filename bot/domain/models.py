@@ -106,6 +106,16 @@ class GuildSettings:
     timezone: str = "UTC"
     channel_disabled_reason: str | None = None
     removed: bool = False
+    #: Since when the announcement channel has been this channel.
+    channel_since: datetime | None = None
+    #: The announcement channel before this one (it moved at `channel_since`), and since
+    #: when that one was: the new channel inherits what the previous was still owed.
+    previous_channel_id: int | None = None
+    previous_channel_since: datetime | None = None
+    #: When the reminder offsets last changed.
+    offsets_since: datetime | None = None
+    #: When the bot last (re)joined the guild.
+    present_since: datetime | None = None
 
 
 class TargetKind(StrEnum):
@@ -150,6 +160,8 @@ class Follow:
     episodes: bool = True
     disabled_reason: str | None = None
     show_title: str | None = None
+    #: When the follow was made or last enabled again.
+    since: datetime | None = None
 
     @property
     def enabled(self) -> bool:

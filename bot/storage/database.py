@@ -39,30 +39,38 @@ class Database:
     included, runs under one lock with explicit BEGIN/COMMIT.
     """
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
+        # Reads go through a second connection: in WAL mode they never wait for a writer,
+        # so autocomplete and listings stay instant while another process holds the write
+        # lock (a backup, a `sqlite3` shell) and the writer waits out its busy timeout.
+        self._reader = reader or connection
+        self._read_lock = asyncio.Lock() if reader is not None else self._lock
 
     @classmethod
     async def open(cls, path: Path | str, *, busy_timeout_ms: int = 5000) -> Database:
         """Open (creating if needed) the database at `path` and migrate it."""
-        if str(path) != ":memory:":
+        in_memory = str(path) == ":memory:"
+        if not in_memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        # SQLite's lower() folds ASCII only; searches match titles the way Python does.
-        await connection.create_function("casefold", 1, _casefold, deterministic=True)
+        connection = await _connect(path, busy_timeout_ms)
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute("PRAGMA synchronous = NORMAL")
-        await connection.execute("PRAGMA foreign_keys = ON")
-        await connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         database = cls(connection)
         await database.migrate()
+        if not in_memory:
+            database = cls(connection, await _connect(path, busy_timeout_ms))
         return database
 
     async def close(self) -> None:
         async with self._lock:
             await self._connection.close()
+        if self._reader is not self._connection:
+            async with self._read_lock:
+                await self._reader.close()
 
     async def migrate(self) -> int:
         """Apply migrations newer than `PRAGMA user_version`; return the version reached."""
@@ -83,44 +91,57 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Run a unit of work atomically: committed on success, rolled back on error."""
-        async with self._unit_of_work("BEGIN IMMEDIATE") as tx:
+        async with self._unit_of_work(self._connection, self._lock, "BEGIN IMMEDIATE") as tx:
             yield tx
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Transaction]:
         """Read a consistent view without taking SQLite's write lock."""
-        async with self._unit_of_work("BEGIN DEFERRED") as tx:
+        async with self._unit_of_work(self._reader, self._read_lock, "BEGIN DEFERRED") as tx:
             yield tx
 
     @asynccontextmanager
-    async def _unit_of_work(self, begin: str) -> AsyncIterator[Transaction]:
-        async with self._lock:
+    async def _unit_of_work(
+        self, connection: aiosqlite.Connection, lock: asyncio.Lock, begin: str
+    ) -> AsyncIterator[Transaction]:
+        async with lock:
             try:
-                await self._finish(begin)
+                await _finish(connection, begin)
             except asyncio.CancelledError:
                 # BEGIN ran anyway: end that transaction before anyone else uses the connection.
-                await self._finish("ROLLBACK")
+                await _finish(connection, "ROLLBACK")
                 raise
             try:
-                yield Transaction(self._connection)
+                yield Transaction(connection)
             except BaseException:
-                await self._finish("ROLLBACK")
+                await _finish(connection, "ROLLBACK")
                 raise
-            await self._finish("COMMIT")
+            await _finish(connection, "COMMIT")
 
-    async def _finish(self, statement: str) -> None:
-        """Run a transaction statement to completion even if the caller is cancelled meanwhile.
 
-        aiosqlite runs statements on its own thread: cancelling the awaiting task does not
-        stop one, so without this a cancelled BEGIN or COMMIT could leave the shared
-        connection inside a transaction that nobody ends.
-        """
-        statement_done = asyncio.ensure_future(self._connection.execute(statement))
-        try:
-            await asyncio.shield(statement_done)
-        except asyncio.CancelledError:
-            await statement_done
-            raise
+async def _connect(path: Path | str, busy_timeout_ms: int) -> aiosqlite.Connection:
+    connection = await aiosqlite.connect(str(path), isolation_level=None)
+    connection.row_factory = aiosqlite.Row
+    # SQLite's lower() folds ASCII only; searches match titles the way Python does.
+    await connection.create_function("casefold", 1, _casefold, deterministic=True)
+    await connection.execute("PRAGMA foreign_keys = ON")
+    await connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return connection
+
+
+async def _finish(connection: aiosqlite.Connection, statement: str) -> None:
+    """Run a transaction statement to completion even if the caller is cancelled meanwhile.
+
+    aiosqlite runs statements on its own thread: cancelling the awaiting task does not
+    stop one, so without this a cancelled BEGIN or COMMIT could leave the shared
+    connection inside a transaction that nobody ends.
+    """
+    statement_done = asyncio.ensure_future(connection.execute(statement))
+    try:
+        await asyncio.shield(statement_done)
+    except asyncio.CancelledError:
+        await statement_done
+        raise
 
 
 class Transaction:

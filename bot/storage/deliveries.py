@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,37 +12,41 @@ import aiosqlite
 from bot.domain.models import (
     DeliveryKey,
     DeliveryKind,
+    DeliveryStatus,
     Precision,
-    ReleaseStatus,
     ReleaseTime,
     TargetKind,
 )
-from bot.domain.planning import DueRow, PlannedDelivery
+from bot.domain.owed import Owed
 from bot.storage.convert import from_epoch, maybe_datetime, maybe_epoch, to_epoch
 from bot.storage.database import Transaction
-
-#: Kinds planned from a release's time; notices are owed by edits, not by plans.
-PLANNED_KINDS = (DeliveryKind.REMINDER.value, DeliveryKind.ANNOUNCEMENT.value)
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimedRow:
     """A due row the dispatcher now holds the lease on."""
 
-    due: DueRow
+    delivery_id: int
+    key: DeliveryKey
     guild_id: int
+    due_at: datetime
     attempts: int
     nonce: str | None
     late: bool
     old_time: ReleaseTime | None
+    fingerprint: str | None = None
     #: Set when an earlier attempt's lease ran out: that attempt may have reached Discord.
     lease_expired_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class PendingNotice:
-    delivery_id: int
-    old_time: ReleaseTime
+class FixedBatch:
+    """Rows going out as one message: its nonce and fingerprint, and which rows are late."""
+
+    delivery_ids: tuple[int, ...]
+    nonce: str
+    fingerprint: str
+    late_ids: tuple[int, ...] = ()
 
 
 def _old_time(row: aiosqlite.Row, timezone: str) -> ReleaseTime | None:
@@ -54,161 +59,153 @@ def _old_time(row: aiosqlite.Row, timezone: str) -> ReleaseTime | None:
     )
 
 
-async def insert_planned(
-    tx: Transaction, guild_id: int, planned: Iterable[PlannedDelivery], now: datetime
-) -> None:
-    """Store planned rows; a row whose key already exists is left as it is."""
-    await tx.executemany(
-        """
-        INSERT OR IGNORE INTO deliveries
-            (release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
-             due_at, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            (
-                p.key.release_id,
-                guild_id,
-                p.key.kind.value,
-                p.key.offset_seconds,
-                p.key.revision,
-                p.key.target_id,
-                p.key.target_kind.value,
-                to_epoch(p.due_at),
-                to_epoch(now),
-            )
-            for p in planned
-        ],
-    )
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A row of the outbox as reconciling sees it."""
+
+    id: int
+    key: DeliveryKey
+    status: DeliveryStatus
+    due_at: datetime
+    old_time: ReleaseTime | None
 
 
-async def replace_planned(
-    tx: Transaction,
-    guild_id: int,
-    release_id: int,
-    planned: Sequence[PlannedDelivery],
-    now: datetime,
-) -> None:
-    """Make the release's pending reminders and announcement exactly `planned`."""
-    wanted = {p.key for p in planned}
+async def rows_of_releases(
+    tx: Transaction, release_ids: Iterable[int], *, target_id: int | None = None
+) -> dict[DeliveryKey, OutboxRow]:
+    """Return every row of these releases (to `target_id` only, if given), by key."""
     rows = await tx.fetchall(
         """
-        SELECT id, kind, offset_seconds, revision, target_id, target_kind FROM deliveries
-        WHERE release_id = ? AND status = 'pending' AND kind IN (?, ?)
+        SELECT d.id, d.release_id, d.kind, d.offset_seconds, d.revision, d.target_id,
+               d.target_kind, d.status, d.due_at, d.old_starts_at, d.old_precision, r.timezone
+        FROM deliveries d JOIN releases r ON r.id = d.release_id
+        WHERE d.release_id IN (SELECT value FROM json_each(?))
+          AND (? IS NULL OR d.target_id = ?)
         """,
-        (release_id, *PLANNED_KINDS),
+        (json.dumps(sorted(set(release_ids))), target_id, target_id),
     )
-    stale = [
-        (row["id"],)
-        for row in rows
-        if DeliveryKey(
-            release_id,
-            DeliveryKind(row["kind"]),
-            row["offset_seconds"],
-            row["revision"],
-            row["target_id"],
-            TargetKind(row["target_kind"]),
+    return {
+        (key := _key(row)): OutboxRow(
+            id=row["id"],
+            key=key,
+            status=DeliveryStatus(row["status"]),
+            due_at=from_epoch(row["due_at"]),
+            old_time=_old_time(row, row["timezone"]),
         )
-        not in wanted
+        for row in rows
+    }
+
+
+async def make_owed(
+    tx: Transaction,
+    guild_of: Callable[[int], int],
+    about_of: Callable[[int], ReleaseTime],
+    owed: Iterable[Owed],
+    rows: dict[DeliveryKey, OutboxRow],
+    now: datetime,
+    *,
+    reason: str,
+) -> OutboxChange:
+    """Make the outbox hold exactly `owed` among `rows`.
+
+    A missing row is added; a pending row gets its due time (and a notice its old time)
+    recomputed; a skipped row, or a failed one still ahead, is owed again: pending, its
+    attempts and nonce cleared. A pending or sending row not in `owed` is skipped.
+    `guild_of` and `about_of` give a release's guild and current time.
+    """
+    change = OutboxChange()
+    wanted = {message.key: message for message in owed}
+    inserts, updates, revivals = [], [], []
+    for key, message in wanted.items():
+        row = rows.get(key)
+        due = to_epoch(message.due_at)
+        old = message.old_time
+        old_at = None if old is None else maybe_epoch(old.at)
+        old_precision = None if old is None else old.precision.value
+        if row is None:
+            about = about_of(key.release_id)
+            inserts.append(
+                (
+                    key.release_id,
+                    guild_of(key.release_id),
+                    key.kind.value,
+                    key.offset_seconds,
+                    key.revision,
+                    key.target_id,
+                    key.target_kind.value,
+                    due,
+                    old_at,
+                    old_precision,
+                    maybe_epoch(about.at),
+                    about.precision.value,
+                    about.timezone,
+                    to_epoch(now),
+                )
+            )
+        elif row.status is DeliveryStatus.PENDING:
+            if row.due_at != message.due_at or row.old_time != old:
+                updates.append((due, old_at, old_precision, row.id))
+        elif row.status is DeliveryStatus.SKIPPED or (
+            row.status is DeliveryStatus.FAILED and message.due_at > now
+        ):
+            revivals.append((due, old_at, old_precision, row.id))
+    stale = [
+        (reason, row.id)
+        for key, row in rows.items()
+        if key not in wanted and row.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
     ]
     await tx.executemany(
-        "UPDATE deliveries SET status = 'skipped', last_error = 'replanned' "
+        """
+        INSERT INTO deliveries
+            (release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
+             due_at, old_starts_at, old_precision, about_starts_at, about_precision,
+             about_timezone, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        inserts,
+    )
+    await tx.executemany(
+        "UPDATE deliveries SET due_at = ?, old_starts_at = ?, old_precision = ? "
         "WHERE id = ? AND status = 'pending'",
+        updates,
+    )
+    await tx.executemany(
+        """
+        UPDATE deliveries SET status = 'pending', due_at = ?, old_starts_at = ?,
+            old_precision = ?, attempts = 0, nonce = NULL, fingerprint = NULL, late = 0,
+            lease_expires_at = NULL, last_error = NULL
+        WHERE id = ? AND status IN ('skipped', 'failed')
+        """,
+        revivals,
+    )
+    await tx.executemany(
+        "UPDATE deliveries SET status = 'skipped', last_error = ?, lease_expires_at = NULL "
+        "WHERE id = ? AND status IN ('pending', 'sending')",
         stale,
     )
-    await insert_planned(tx, guild_id, planned, now)
+    change.added, change.updated = len(inserts), len(updates)
+    change.revived, change.skipped = len(revivals), len(stale)
+    return change
 
 
-async def skip_pending(
-    tx: Transaction, release_id: int, reason: str, *, before_revision: int | None = None
-) -> int:
-    """Skip what is still owed for a release (of revisions before one, if given)."""
-    return await tx.execute(
-        "UPDATE deliveries SET status = 'skipped', last_error = ? "
-        "WHERE release_id = ? AND status = 'pending' AND revision < ?",
-        (reason, release_id, before_revision if before_revision is not None else 2**62),
-    )
+@dataclass(slots=True)
+class OutboxChange:
+    """What a reconcile did to the outbox."""
+
+    added: int = 0
+    updated: int = 0
+    revived: int = 0
+    skipped: int = 0
 
 
-async def targets_told(tx: Transaction, release_id: int) -> list[tuple[int, TargetKind]]:
-    """Return the targets already sent a message about this release.
-
-    A row still `sending` counts: Discord may have accepted it before it was recorded.
-    """
-    rows = await tx.fetchall(
-        "SELECT DISTINCT target_id, target_kind FROM deliveries "
-        "WHERE release_id = ? AND status IN ('sent', 'sending')",
-        (release_id,),
-    )
-    return [(row["target_id"], TargetKind(row["target_kind"])) for row in rows]
-
-
-async def pending_notice(
-    tx: Transaction, release_id: int, target_id: int, timezone: str
-) -> PendingNotice | None:
-    row = await tx.fetchone(
-        """
-        SELECT id, old_starts_at, old_precision FROM deliveries
-        WHERE release_id = ? AND target_id = ? AND kind = 'notice' AND status = 'pending'
-        ORDER BY id DESC LIMIT 1
-        """,
-        (release_id, target_id),
-    )
-    if row is None:
-        return None
-    old_time = _old_time(row, timezone)
-    if old_time is None:
-        return None
-    return PendingNotice(row["id"], old_time)
-
-
-async def insert_notice(
-    tx: Transaction,
-    *,
-    guild_id: int,
-    key: DeliveryKey,
-    due_at: datetime,
-    old_time: ReleaseTime,
-    now: datetime,
-) -> None:
-    await tx.execute(
-        """
-        INSERT OR IGNORE INTO deliveries
-            (release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
-             due_at, old_starts_at, old_precision, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        (
-            key.release_id,
-            guild_id,
-            key.kind.value,
-            key.offset_seconds,
-            key.revision,
-            key.target_id,
-            key.target_kind.value,
-            to_epoch(due_at),
-            maybe_epoch(old_time.at),
-            old_time.precision.value,
-            to_epoch(now),
-        ),
-    )
-
-
-async def move_pending_notices(
-    tx: Transaction, guild_id: int, old_target: int, new_target: int | None
-) -> None:
-    """Send pending notices for `old_target` to `new_target`, or drop them if None."""
-    if new_target is None:
-        await tx.execute(
-            "UPDATE deliveries SET status = 'skipped', last_error = 'channel cleared' "
-            "WHERE guild_id = ? AND target_id = ? AND kind = 'notice' AND status = 'pending'",
-            (guild_id, old_target),
-        )
-        return
-    await tx.execute(
-        "UPDATE OR IGNORE deliveries SET target_id = ? "
-        "WHERE guild_id = ? AND target_id = ? AND kind = 'notice' AND status = 'pending'",
-        (new_target, guild_id, old_target),
+def _key(row: aiosqlite.Row) -> DeliveryKey:
+    return DeliveryKey(
+        row["release_id"],
+        DeliveryKind(row["kind"]),
+        row["offset_seconds"],
+        row["revision"],
+        row["target_id"],
+        TargetKind(row["target_kind"]),
     )
 
 
@@ -224,9 +221,11 @@ async def claim_due(
     """Take the lease on up to `limit` rows: pending ones due by `due_before` (default
     `now`; notices only once due, so their debounce holds), or leases expired by `now`.
 
-    `lease_expires_at(count)` sets the lease from how many rows were claimed; rows whose
-    ids are in `exclude` (already queued in memory) are left alone.
+    `lease_expires_at(count)` sets the lease from how many rows were claimed. Rows whose
+    ids are in `exclude` (already held in memory) are left alone, and never take up the
+    room of others: the query looks that many rows further.
     """
+    room = limit + len(exclude)
     rows = await tx.fetchall(
         """
         WITH due AS (
@@ -241,82 +240,60 @@ async def claim_due(
         )
         SELECT d.id, d.release_id, d.guild_id, d.kind, d.offset_seconds, d.revision,
                d.target_id, d.target_kind, d.due_at, d.lease_expires_at, d.status,
-               d.attempts, d.nonce, d.late, d.old_starts_at, d.old_precision,
-               r.starts_at, r.precision, r.timezone,
-               r.status AS release_status, r.revision AS release_revision
+               d.attempts, d.nonce, d.late, d.old_starts_at, d.old_precision, d.fingerprint,
+               r.timezone
         FROM deliveries d JOIN releases r ON r.id = d.release_id
         WHERE d.id IN (SELECT id FROM due)
         ORDER BY d.due_at, d.id
-        LIMIT ?
         """,
-        (to_epoch(due_before or now), to_epoch(now), limit, to_epoch(now), limit, limit),
+        (to_epoch(due_before or now), to_epoch(now), room, to_epoch(now), room),
     )
-    rows = [row for row in rows if row["id"] not in exclude]
+    rows = [row for row in rows if row["id"] not in exclude][:limit]
     lease = to_epoch(lease_expires_at(len(rows)))
     await tx.executemany(
         "UPDATE deliveries SET status = 'sending', lease_expires_at = ?, attempts = attempts + 1 "
         "WHERE id = ?",
         [(lease, row["id"]) for row in rows],
     )
-    claimed = []
-    for row in rows:
-        release_time = ReleaseTime(
-            at=maybe_datetime(row["starts_at"]),
-            precision=Precision(row["precision"]),
-            timezone=row["timezone"],
-        )
-        key = DeliveryKey(
-            row["release_id"],
-            DeliveryKind(row["kind"]),
-            row["offset_seconds"],
-            row["revision"],
-            row["target_id"],
-            TargetKind(row["target_kind"]),
-        )
-        due = DueRow(
+    return [
+        ClaimedRow(
             delivery_id=row["id"],
-            key=key,
+            key=_key(row),
+            guild_id=row["guild_id"],
             due_at=from_epoch(row["due_at"]),
-            release_time=release_time,
-            release_status=ReleaseStatus(row["release_status"]),
-            release_revision=row["release_revision"],
+            attempts=row["attempts"] + 1,
+            nonce=row["nonce"],
+            late=bool(row["late"]),
+            old_time=_old_time(row, row["timezone"]),
+            fingerprint=row["fingerprint"],
+            lease_expired_at=(
+                from_epoch(row["lease_expires_at"]) if row["status"] == "sending" else None
+            ),
         )
-        claimed.append(
-            ClaimedRow(
-                due=due,
-                guild_id=row["guild_id"],
-                attempts=row["attempts"] + 1,
-                nonce=row["nonce"],
-                late=bool(row["late"]),
-                old_time=_old_time(row, row["timezone"]),
-                lease_expired_at=(
-                    from_epoch(row["lease_expires_at"]) if row["status"] == "sending" else None
-                ),
-            )
-        )
-    return claimed
+        for row in rows
+    ]
 
 
-async def fix_batches(
-    tx: Transaction, nonces: Iterable[tuple[int, str]], *, late_ids: Iterable[int]
-) -> None:
-    """Record which rows go out together under which nonce, so a resend is the same message.
-
-    `nonces` pairs each delivery id with its message's nonce.
-    """
+async def fix_batches(tx: Transaction, fixed: Iterable[FixedBatch]) -> None:
+    """Record which rows go out together under which nonce and fingerprint, and which are
+    late, so a resend is the same message and a look for it finds the first one."""
     await tx.executemany(
-        "UPDATE deliveries SET nonce = ? WHERE id = ? AND nonce IS NULL",
-        [(nonce, delivery_id) for delivery_id, nonce in nonces],
+        "UPDATE deliveries SET nonce = ?, fingerprint = ? WHERE id = ? AND nonce IS NULL",
+        [(b.nonce, b.fingerprint, i) for b in fixed for i in b.delivery_ids],
     )
-    await tx.executemany("UPDATE deliveries SET late = 1 WHERE id = ?", [(i,) for i in late_ids])
+    await tx.executemany(
+        "UPDATE deliveries SET late = 1 WHERE id = ?",
+        [(i,) for b in fixed for i in b.late_ids],
+    )
 
 
 async def mark_sent(
     tx: Transaction, delivery_ids: Sequence[int], message_id: int, now: datetime
 ) -> None:
+    """Record what Discord accepted, whatever happened to the rows meanwhile: it is history."""
     await tx.executemany(
         "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?, "
-        "lease_expires_at = NULL WHERE id = ? AND status = 'sending'",
+        "lease_expires_at = NULL, last_error = NULL WHERE id = ? AND status != 'sent'",
         [(message_id, to_epoch(now), delivery_id) for delivery_id in delivery_ids],
     )
 
@@ -324,7 +301,7 @@ async def mark_sent(
 async def mark_skipped(tx: Transaction, delivery_ids: Sequence[int], reason: str) -> None:
     await tx.executemany(
         "UPDATE deliveries SET status = 'skipped', last_error = ?, lease_expires_at = NULL "
-        "WHERE id = ? AND status IN ('pending', 'sending')",
+        "WHERE id = ? AND status = 'sending'",
         [(reason, delivery_id) for delivery_id in delivery_ids],
     )
 
@@ -374,23 +351,6 @@ async def next_wake_at(tx: Transaction, lookahead: timedelta = timedelta(0)) -> 
     if row["lease_expires_at"] is not None:
         moments.append(from_epoch(row["lease_expires_at"]))
     return min(moments, default=None)
-
-
-async def skip_pending_for_target(tx: Transaction, target_id: int, reason: str) -> int:
-    """Stop everything still owed to one channel or member."""
-    return await tx.execute(
-        "UPDATE deliveries SET status = 'skipped', last_error = ? "
-        "WHERE target_id = ? AND status = 'pending'",
-        (reason, target_id),
-    )
-
-
-async def skip_pending_for_guild(tx: Transaction, guild_id: int, reason: str) -> int:
-    return await tx.execute(
-        "UPDATE deliveries SET status = 'skipped', last_error = ? "
-        "WHERE guild_id = ? AND status = 'pending'",
-        (reason, guild_id),
-    )
 
 
 async def retry_guild_now(tx: Transaction, guild_id: int, now: datetime) -> int:

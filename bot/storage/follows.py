@@ -8,13 +8,14 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.audience import DmSubscriber
 from bot.domain.models import Follow, Subscription, Via
-from bot.storage.convert import to_epoch
+from bot.storage.convert import maybe_datetime, to_epoch
 from bot.storage.database import Transaction
 
 _FOLLOW_COLUMNS = """
     f.id, f.guild_id, f.channel_id, f.show_id, f.role_id, f.episodes, f.disabled_reason,
-    s.title AS show_title
+    f.since, s.title AS show_title
 """
 
 
@@ -28,6 +29,7 @@ def _follow(row: aiosqlite.Row) -> Follow:
         episodes=bool(row["episodes"]),
         disabled_reason=row["disabled_reason"],
         show_title=row["show_title"],
+        since=maybe_datetime(row["since"]),
     )
 
 
@@ -93,18 +95,20 @@ async def save_follow(
     if existing is None:
         await tx.execute(
             """
-            INSERT INTO follows (guild_id, channel_id, show_id, role_id, episodes, created_at)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO follows
+                (guild_id, channel_id, show_id, role_id, episodes, created_at, since)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """,
-            (guild_id, channel_id, show_id, role_id, int(episodes), to_epoch(now)),
+            (guild_id, channel_id, show_id, role_id, int(episodes), to_epoch(now), to_epoch(now)),
         )
         return
     await tx.execute(
         """
-        UPDATE follows SET role_id = ?, episodes = ?, disabled_at = NULL, disabled_reason = NULL
+        UPDATE follows SET role_id = ?, episodes = ?, disabled_at = NULL, disabled_reason = NULL,
+            since = CASE WHEN disabled_at IS NULL THEN since ELSE ? END
         WHERE id = ?
         """,
-        (role_id, int(episodes), existing["id"]),
+        (role_id, int(episodes), to_epoch(now), existing["id"]),
     )
 
 
@@ -149,9 +153,9 @@ async def save_subscription(
 ) -> bool:
     """Store a subscription; return False if the member already had it."""
     changed = await tx.execute(
-        "INSERT OR IGNORE INTO subscriptions (guild_id, user_id, show_id, via, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (guild_id, user_id, show_id, via.value, to_epoch(now)),
+        "INSERT OR IGNORE INTO subscriptions (guild_id, user_id, show_id, via, created_at, since) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (guild_id, user_id, show_id, via.value, to_epoch(now), to_epoch(now)),
     )
     return changed > 0
 
@@ -186,18 +190,39 @@ async def member_subscriptions(tx: Transaction, guild_id: int, user_id: int) -> 
     ]
 
 
-async def dm_subscribers(tx: Transaction, guild_id: int, show_id: int) -> list[int]:
-    """Return members subscribed to the show by DM whose DMs are not paused."""
+async def dm_subscribers_of_shows(
+    tx: Transaction, guild_id: int, show_ids: Iterable[int]
+) -> dict[int, list[DmSubscriber]]:
+    """Return, per show, the members subscribed by DM whose DMs are not paused."""
     rows = await tx.fetchall(
         """
-        SELECT sub.user_id FROM subscriptions sub
+        SELECT sub.show_id, sub.user_id, sub.since FROM subscriptions sub
         LEFT JOIN dm_pauses p ON p.user_id = sub.user_id
-        WHERE sub.guild_id = ? AND sub.show_id = ? AND sub.via = 'dm' AND p.user_id IS NULL
+        WHERE sub.guild_id = ? AND sub.via = 'dm' AND p.user_id IS NULL
+          AND sub.show_id IN (SELECT value FROM json_each(?))
         ORDER BY sub.user_id
         """,
-        (guild_id, show_id),
+        (guild_id, json.dumps(sorted(set(show_ids)))),
     )
-    return [row["user_id"] for row in rows]
+    found: dict[int, list[DmSubscriber]] = {}
+    for row in rows:
+        found.setdefault(row["show_id"], []).append(
+            DmSubscriber(row["user_id"], maybe_datetime(row["since"]))
+        )
+    return found
+
+
+async def dm_subscribed_shows(tx: Transaction, user_id: int) -> dict[int, list[int]]:
+    """Return, per guild, the shows a member is subscribed to by DM."""
+    rows = await tx.fetchall(
+        "SELECT guild_id, show_id FROM subscriptions WHERE user_id = ? AND via = 'dm' "
+        "ORDER BY guild_id, show_id",
+        (user_id,),
+    )
+    found: dict[int, list[int]] = {}
+    for row in rows:
+        found.setdefault(row["guild_id"], []).append(row["show_id"])
+    return found
 
 
 async def pause_dms(tx: Transaction, user_id: int, now: datetime) -> bool:
@@ -209,8 +234,15 @@ async def pause_dms(tx: Transaction, user_id: int, now: datetime) -> bool:
     return changed > 0
 
 
-async def resume_dms(tx: Transaction, user_id: int) -> bool:
-    return await tx.execute("DELETE FROM dm_pauses WHERE user_id = ?", (user_id,)) > 0
+async def resume_dms(tx: Transaction, user_id: int, now: datetime) -> bool:
+    """Open a member's DMs again: their DM subscriptions cover what is ahead from now."""
+    if await tx.execute("DELETE FROM dm_pauses WHERE user_id = ?", (user_id,)) == 0:
+        return False
+    await tx.execute(
+        "UPDATE subscriptions SET since = ? WHERE user_id = ? AND via = 'dm'",
+        (to_epoch(now), user_id),
+    )
+    return True
 
 
 async def dm_pause_untold(tx: Transaction, user_id: int) -> bool:

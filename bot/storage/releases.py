@@ -9,7 +9,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.models import Precision, Release, ReleaseStatus, ReleaseTime, Show
-from bot.storage.convert import maybe_datetime, maybe_epoch, to_epoch
+from bot.storage.convert import from_epoch, maybe_datetime, maybe_epoch, to_epoch
 from bot.storage.database import Transaction
 
 #: Words of a search beyond this many are ignored (each adds a condition to the query).
@@ -101,8 +101,9 @@ async def insert_release(
     release_id = await tx.insert(
         """
         INSERT INTO releases
-            (show_id, guild_id, label, starts_at, precision, timezone, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            (show_id, guild_id, label, starts_at, precision, timezone, created_at, updated_at,
+             revised_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         (
             show.id,
@@ -113,18 +114,19 @@ async def insert_release(
             time.timezone,
             to_epoch(now),
             to_epoch(now),
+            to_epoch(now),
         ),
     )
     return Release(release_id, show, label, time, ReleaseStatus.SCHEDULED, revision=1)
 
 
 async def save_release(tx: Transaction, release: Release, now: datetime) -> None:
-    """Store the release's label, time, status and revision."""
+    """Store the release's label, time, status and revision (a new one: when it was set)."""
     await tx.execute(
         """
         UPDATE releases
         SET label = ?, starts_at = ?, precision = ?, timezone = ?, status = ?, revision = ?,
-            updated_at = ?
+            updated_at = ?, revised_at = CASE WHEN revision != ? THEN ? ELSE revised_at END
         WHERE id = ?
         """,
         (
@@ -135,6 +137,8 @@ async def save_release(tx: Transaction, release: Release, now: datetime) -> None
             release.status.value,
             release.revision,
             to_epoch(now),
+            release.revision,
+            to_epoch(now),
             release.id,
         ),
     )
@@ -142,6 +146,45 @@ async def save_release(tx: Transaction, release: Release, now: datetime) -> None
 
 async def set_status(tx: Transaction, release_id: int, status: ReleaseStatus) -> None:
     await tx.execute("UPDATE releases SET status = ? WHERE id = ?", (status.value, release_id))
+
+
+async def mark_released(tx: Transaction, release_id: int, revision: int) -> None:
+    """Mark a release out, only while it is still that revision and not cancelled."""
+    await tx.execute(
+        "UPDATE releases SET status = 'released' "
+        "WHERE id = ? AND revision = ? AND status IN ('scheduled', 'delayed')",
+        (release_id, revision),
+    )
+
+
+async def revised_at(tx: Transaction, release_ids: Iterable[int]) -> dict[int, datetime]:
+    """Return when each release's current time was set."""
+    rows = await tx.fetchall(
+        "SELECT id, revised_at, updated_at FROM releases "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(release_ids))),),
+    )
+    return {row["id"]: from_epoch(row["revised_at"] or row["updated_at"]) for row in rows}
+
+
+async def live_release_ids(
+    tx: Transaction, guild_id: int, since: datetime, show_id: int | None = None
+) -> list[int]:
+    """Return the guild's releases (of one show, if given) that may still owe messages:
+    not cancelled, and dated from `since` on or not dated yet."""
+    rows = await tx.fetchall(
+        """
+        SELECT id FROM releases
+        WHERE guild_id = ? AND status != 'cancelled' AND starts_at >= ?
+          AND (? IS NULL OR show_id = ?)
+        UNION ALL
+        SELECT id FROM releases
+        WHERE guild_id = ? AND status != 'cancelled' AND starts_at IS NULL
+          AND (? IS NULL OR show_id = ?)
+        """,
+        (guild_id, to_epoch(since), show_id, show_id, guild_id, show_id, show_id),
+    )
+    return [row["id"] for row in rows]
 
 
 async def guild_release(tx: Transaction, guild_id: int, release_id: int) -> Release | None:

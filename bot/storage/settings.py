@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.domain.models import GuildSettings
-from bot.storage.convert import to_epoch
+from bot.storage.convert import maybe_datetime, maybe_epoch, to_epoch
 from bot.storage.database import Transaction
 
 
@@ -20,8 +20,12 @@ def _offsets(text: str) -> tuple[timedelta, ...]:
 async def guild_settings(tx: Transaction, guild_id: int) -> GuildSettings:
     """Return the guild's settings, or the defaults if it never changed any."""
     row = await tx.fetchone(
-        "SELECT channel_id, role_id, offsets, timezone, channel_disabled_reason, removed_at "
-        "FROM guild_settings WHERE guild_id = ?",
+        """
+        SELECT channel_id, role_id, offsets, timezone, channel_disabled_reason, removed_at,
+               channel_since, offsets_since, present_since, previous_channel_id,
+               previous_channel_since
+        FROM guild_settings WHERE guild_id = ?
+        """,
         (guild_id,),
     )
     if row is None:
@@ -34,6 +38,11 @@ async def guild_settings(tx: Transaction, guild_id: int) -> GuildSettings:
         timezone=row["timezone"],
         channel_disabled_reason=row["channel_disabled_reason"],
         removed=row["removed_at"] is not None,
+        channel_since=maybe_datetime(row["channel_since"]),
+        offsets_since=maybe_datetime(row["offsets_since"]),
+        present_since=maybe_datetime(row["present_since"]),
+        previous_channel_id=row["previous_channel_id"],
+        previous_channel_since=maybe_datetime(row["previous_channel_since"]),
     )
 
 
@@ -42,13 +51,19 @@ async def save_guild_settings(tx: Transaction, settings: GuildSettings, now: dat
         """
         INSERT INTO guild_settings
             (guild_id, channel_id, role_id, offsets, timezone, channel_disabled_reason,
-             removed_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             removed_at, channel_since, offsets_since, present_since, previous_channel_id,
+             previous_channel_since, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (guild_id) DO UPDATE SET
             channel_id = excluded.channel_id, role_id = excluded.role_id,
             offsets = excluded.offsets, timezone = excluded.timezone,
             channel_disabled_reason = excluded.channel_disabled_reason,
-            removed_at = excluded.removed_at, updated_at = excluded.updated_at
+            removed_at = excluded.removed_at,
+            channel_since = excluded.channel_since, offsets_since = excluded.offsets_since,
+            present_since = excluded.present_since,
+            previous_channel_id = excluded.previous_channel_id,
+            previous_channel_since = excluded.previous_channel_since,
+            updated_at = excluded.updated_at
         """,
         (
             settings.guild_id,
@@ -58,6 +73,11 @@ async def save_guild_settings(tx: Transaction, settings: GuildSettings, now: dat
             settings.timezone,
             settings.channel_disabled_reason,
             to_epoch(now) if settings.removed else None,
+            maybe_epoch(settings.channel_since),
+            maybe_epoch(settings.offsets_since),
+            maybe_epoch(settings.present_since),
+            settings.previous_channel_id,
+            maybe_epoch(settings.previous_channel_since),
             to_epoch(now),
         ),
     )
@@ -74,3 +94,9 @@ async def set_meta_value(tx: Transaction, key: str, value: str) -> None:
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+async def known_guilds(tx: Transaction) -> dict[int, bool]:
+    """Return every guild with settings, and whether the bot was removed from it."""
+    rows = await tx.fetchall("SELECT guild_id, removed_at FROM guild_settings")
+    return {row["guild_id"]: row["removed_at"] is not None for row in rows}

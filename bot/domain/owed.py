@@ -1,0 +1,196 @@
+"""What every target is owed about a release now: the one rule the outbox reconciles to.
+
+`owed(state, history, now)` is pure. `state` is the release as it is and who should hear
+of it now; `history` is what Discord accepted (sent messages, never merely queued ones).
+Everything that changes what is owed (a command, a sync, a guild leaving, start-up)
+recomputes this and makes the outbox match; every send checks it again first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.dates import moved_enough
+from bot.domain.models import (
+    DeliveryKey,
+    DeliveryKind,
+    Precision,
+    Release,
+    ReleaseStatus,
+    ReleaseTime,
+    TargetKind,
+    require_aware,
+)
+
+#: An announcement more than this late is no longer owed (recorded as skipped).
+ANNOUNCEMENT_CATCH_UP = timedelta(hours=6)
+#: A `day` release only gets reminders at least this far ahead.
+DAY_PRECISION_MIN_OFFSET = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A channel or member that should hear about a release now, and since when.
+
+    Messages due before `since` are not owed to it: a follow made, a channel set, a
+    subscription taken or the bot invited back covers what is still ahead, never what it
+    missed. Moving the announcement channel keeps its `since`: the new channel inherits
+    what the old one was still owed.
+    """
+
+    id: int
+    kind: TargetKind = TargetKind.CHANNEL
+    role_ids: tuple[int, ...] = ()
+    since: datetime | None = None
+    #: The announcement channel this one took over from at `since`, and since when that
+    #: one held it: messages due in between are owed here unless either was told them.
+    inherits_from: int | None = None
+    inherits_since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseState:
+    """A release as it is now, with its audience and the guild's reminder offsets."""
+
+    release: Release
+    targets: tuple[Target, ...]
+    offsets: tuple[timedelta, ...]
+    #: When the release's current time (its revision) was set.
+    revised_at: datetime
+    #: Reminders due before the guild last changed its offsets are not owed.
+    offsets_since: datetime | None = None
+    #: When a date-change notice for the latest move falls due (after its debounce).
+    notice_due_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One message Discord accepted about the release: to whom, what, and the time it told."""
+
+    target_id: int
+    kind: DeliveryKind
+    offset_seconds: int
+    about: ReleaseTime
+    sent_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """One message owed now, with its due time (and, for a notice, the time last told)."""
+
+    key: DeliveryKey
+    due_at: datetime
+    old_time: ReleaseTime | None = None
+
+
+def owed(state: ReleaseState, history: Sequence[Sent], now: datetime) -> list[Owed]:
+    """Return every message the release owes its targets now.
+
+    - Nothing is owed about a cancelled release, and nothing to a target not listed.
+    - A reminder is owed for each offset (a `day` release: a day or more) whose moment is
+      after the revision, the target's `since` and the last change of offsets, while the
+      release is still ahead; of the offsets already past, only the latest is still owed
+      (catch-up after downtime). A target already reminded at that offset about a time
+      the release has not moved enough from is not reminded again.
+    - The announcement is owed unless the target was announced a time the release has not
+      moved enough from, up to 6 h after the release time.
+    - A notice is owed to a target that Discord accepted a message for about this release
+      when the time it was last told has moved enough from the current one.
+    """
+    require_aware(now)
+    release = state.release
+    if release.status is ReleaseStatus.CANCELLED:
+        return []
+    by_target: dict[int, list[Sent]] = {}
+    for sent in sorted(history, key=lambda s: s.sent_at):
+        by_target.setdefault(sent.target_id, []).append(sent)
+    result: list[Owed] = []
+    for target in state.targets:
+        told = by_target.get(target.id, [])
+        inherited = [] if target.inherits_from is None else by_target.get(target.inherits_from, [])
+        result += _scheduled(state, target, told, inherited, now)
+        notice = _notice(state, target, told, now)
+        if notice is not None:
+            result.append(notice)
+    return result
+
+
+def _key(state: ReleaseState, target: Target, kind: DeliveryKind, offset: int) -> DeliveryKey:
+    release = state.release
+    return DeliveryKey(release.id, kind, offset, release.revision, target.id, target.kind)
+
+
+def _scheduled(
+    state: ReleaseState,
+    target: Target,
+    told: Sequence[Sent],
+    inherited: Sequence[Sent],
+    now: datetime,
+) -> list[Owed]:
+    time = state.release.time
+    if not time.precision.is_scheduled or time.at is None:
+        return []
+    start = time.at
+    since = target.since
+    if target.inherits_from is not None:
+        # Taken over from the previous announcement channel: what it was still owed.
+        since, told = target.inherits_since, [*told, *inherited]
+    cutoff = max(m for m in (state.revised_at, since) if m is not None)
+    found: list[Owed] = []
+    if start > now:
+        reminder_cutoff = max(cutoff, state.offsets_since or cutoff)
+        found += _reminders(state, target, told, now, reminder_cutoff)
+    if start > cutoff and now - start <= ANNOUNCEMENT_CATCH_UP:
+        announced = any(
+            s.kind is DeliveryKind.ANNOUNCEMENT and not moved_enough(s.about, time) for s in told
+        )
+        if not announced:
+            found.append(Owed(_key(state, target, DeliveryKind.ANNOUNCEMENT, 0), start))
+    return found
+
+
+def _reminders(
+    state: ReleaseState, target: Target, told: Sequence[Sent], now: datetime, cutoff: datetime
+) -> list[Owed]:
+    time = state.release.time
+    assert time.at is not None
+    moments = [
+        (time.at - offset, int(offset.total_seconds()))
+        for offset in sorted(set(state.offsets), reverse=True)
+        if time.precision is not Precision.DAY or offset >= DAY_PRECISION_MIN_OFFSET
+    ]
+    moments = [(due, offset) for due, offset in moments if due > cutoff]
+    past = [m for m in moments if m[0] <= now]
+    wanted = [m for m in moments if m[0] > now] + ([max(past)] if past else [])
+    found = []
+    for due_at, offset in wanted:
+        reminded = any(
+            s.kind is DeliveryKind.REMINDER
+            and s.offset_seconds == offset
+            and not moved_enough(s.about, time)
+            for s in told
+        )
+        if not reminded:
+            found.append(Owed(_key(state, target, DeliveryKind.REMINDER, offset), due_at))
+    return found
+
+
+def _notice(
+    state: ReleaseState, target: Target, told: Sequence[Sent], now: datetime
+) -> Owed | None:
+    if not told:
+        return None
+    # What members saw last: the latest messages (several may share a moment).
+    latest = [s for s in told if s.sent_at == told[-1].sent_at]
+    if any(not moved_enough(s.about, state.release.time) for s in latest):
+        return None
+    last_told = latest[-1].about
+    due_at = state.notice_due_at or now
+    return Owed(_key(state, target, DeliveryKind.NOTICE, 0), due_at, old_time=last_told)
+
+
+def owed_keys(messages: Iterable[Owed]) -> dict[DeliveryKey, Owed]:
+    """Index owed messages by their outbox key."""
+    return {message.key: message for message in messages}
