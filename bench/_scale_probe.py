@@ -130,6 +130,9 @@ class RecordingSender:
         self.burst = 0
         self.rows = 0
 
+    def fingerprint(self, batch: Any) -> str:
+        return str(batch.nonce)
+
     async def send(self, batch: Any) -> int:
         self.handed.append((time.time(), batch.delivery_ids))
         self.rows += sum(1 for i in batch.delivery_ids if i <= self.burst)

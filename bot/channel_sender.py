@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 
@@ -10,7 +11,8 @@ import discord
 
 from bot.domain.models import TargetKind
 from bot.scheduling.ratelimit import RateLimiter
-from bot.services.delivery import Batch, DeliveryError
+from bot.services.batches import Batch
+from bot.services.delivery import DeliveryError
 from bot.ui.messages import compose
 from bot.ui.remind import remind_view
 
@@ -33,6 +35,9 @@ class ChannelSender:
         self._limiter = limiter
         self._guild_unavailable = guild_unavailable
         self._dm_channels: dict[int, int] = {}
+
+    def fingerprint(self, batch: Batch) -> str:
+        return content_fingerprint(compose(batch.notifications, batch.ping_role_ids).content)
 
     async def send(self, batch: Batch) -> int:
         channel = await self._messageable(batch)
@@ -69,12 +74,14 @@ class ChannelSender:
 
     async def find_sent(self, batch: Batch) -> int | None:
         channel = await self._messageable(batch)
-        expected = compose(batch.notifications, batch.ping_role_ids).content
+        # The message as first composed: a late mark or an edit since must not hide it.
+        expected = batch.fingerprint or self.fingerprint(batch)
         me = self._client.user
         await self._limiter.acquire()
         try:
             async for message in channel.history(limit=RECENT_MESSAGES):
-                if me is not None and message.author.id == me.id and message.content == expected:
+                mine = me is not None and message.author.id == me.id
+                if mine and content_fingerprint(message.content) == expected:
                     return message.id
         except discord.HTTPException as error:
             raise _classify(error) from error
@@ -122,6 +129,11 @@ class ChannelSender:
                 ) from error
             channel_id = self._dm_channels[user_id] = channel.id
         return self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+
+
+def content_fingerprint(content: str) -> str:
+    """Return a short hash of a message's content, to recognise the message later."""
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
 def _classify(error: discord.HTTPException) -> DeliveryError:

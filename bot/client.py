@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from types import SimpleNamespace
 
 import aiohttp
@@ -71,7 +72,10 @@ class AirdateBot(commands.Bot):
             http_trace=http_trace,
         )
         _amortise_bucket_cleanup(self.http)
-        policy = policy or DeliveryPolicy(rate_per_second=config.rate_limit_per_second)
+        policy = replace(
+            policy or DeliveryPolicy(rate_per_second=config.rate_limit_per_second),
+            notice_debounce=config.notice_debounce,
+        )
         self.config = config
         self.database = database
         self.clock = clock
@@ -82,11 +86,12 @@ class AirdateBot(commands.Bot):
         self.dispatcher = Dispatcher(self.delivery, clock)
         self.delivery.on_capacity = self.dispatcher.wake
         wake = self.guild_changed
-        self.releases = ReleaseService(database, clock, wake, config.notice_debounce)
-        self.guild_settings = SettingsService(database, clock, wake)
-        self.follows = FollowService(database, clock, wake)
-        self.subscriptions = SubscriptionService(database, clock, wake)
-        self.guild_lifecycle = GuildLifecycle(database, clock, wake)
+        debounce = config.notice_debounce
+        self.releases = ReleaseService(database, clock, wake, debounce)
+        self.guild_settings = SettingsService(database, clock, wake, debounce)
+        self.follows = FollowService(database, clock, wake, debounce)
+        self.subscriptions = SubscriptionService(database, clock, wake, debounce)
+        self.guild_lifecycle = GuildLifecycle(database, clock, wake, debounce)
         self.rate_limited_responses = 0
         self.unexpected_errors: list[BaseException] = []
         self.tree.error(self.on_app_command_error)
@@ -142,6 +147,8 @@ class AirdateBot(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
+        # Guilds that invited the bot back, or removed it, while it was down.
+        await self.guild_lifecycle.reconcile_presence({guild.id for guild in self.guilds})
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.scheduling.supervise import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class Dispatcher:
         self._wake_event.set()
 
     async def _run(self) -> None:
+        backoff = Backoff("the dispatcher")
         while True:
             await self._wake_event.wait()
             self._wake_event.clear()
@@ -88,8 +90,12 @@ class Dispatcher:
                 self._arm(await self._outbox.next_wake_at())
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("dispatcher pass failed; the safety tick will retry")
+            except Exception as error:
+                # A locked or full database, or a bug: look again soon, not at the next tick.
+                delay = backoff.failed(error)
+                self._arm(self._clock() + timedelta(seconds=delay))
+            else:
+                backoff.succeeded()
 
     def _arm(self, at: datetime | None) -> None:
         if at is None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.domain import text
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
-from bot.services import planner
+from bot.services import reconcile
 from bot.storage import follows, releases, settings
 from bot.storage.database import Database, Transaction
 
@@ -45,10 +46,17 @@ class Unsubscribed:
 
 
 class FollowService:
-    def __init__(self, database: Database, clock: Clock, wake: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        wake: Callable[[int], None],
+        notice_debounce: timedelta = timedelta(seconds=60),
+    ) -> None:
         self._database = database
         self._clock = clock
         self._wake = wake
+        self._notice_debounce = notice_debounce
 
     async def follow(
         self, guild_id: int, channel_id: int, show_ref: str, role_id: int | None, episodes: bool
@@ -71,7 +79,14 @@ class FollowService:
                 episodes=episodes,
                 now=now,
             )
-            await planner.replan_guild(tx, guild_id, now, None if show is None else show.id)
+            await reconcile.reconcile_guild(
+                tx,
+                guild_id,
+                now,
+                self._notice_debounce,
+                reason="follow changed",
+                show_id=None if show is None else show.id,
+            )
         self._wake(guild_id)
         return FollowResult(
             show, channel_id, role_id, episodes, reenabled=any(not f.enabled for f in existing)
@@ -89,7 +104,14 @@ class FollowService:
                     f"{'all shows' if show is None else text.quote(show.title)}. "
                     "`/follows` lists what each channel follows."
                 )
-            await planner.replan_guild(tx, guild_id, now, None if show is None else show.id)
+            await reconcile.reconcile_guild(
+                tx,
+                guild_id,
+                now,
+                self._notice_debounce,
+                reason="unfollowed",
+                show_id=None if show is None else show.id,
+            )
         self._wake(guild_id)
         return show
 
@@ -106,10 +128,17 @@ class FollowService:
 
 
 class SubscriptionService:
-    def __init__(self, database: Database, clock: Clock, wake: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        wake: Callable[[int], None],
+        notice_debounce: timedelta = timedelta(seconds=60),
+    ) -> None:
         self._database = database
         self._clock = clock
         self._wake = wake
+        self._notice_debounce = notice_debounce
 
     async def plan(self, guild_id: int, show_ref: str, via: Via | None) -> SubscriptionPlan:
         """Decide how to subscribe: the show's follow role if asked (or by default), else DM."""
@@ -136,8 +165,18 @@ class SubscriptionService:
             )
             if plan.via is Via.DM:
                 # Asking again for DMs is the member saying their DMs are open again.
-                await follows.resume_dms(tx, user_id)
-                await planner.replan_guild(tx, guild_id, now, plan.show.id)
+                if await follows.resume_dms(tx, user_id, now):
+                    await reconcile.reconcile_member(
+                        tx, user_id, now, self._notice_debounce, reason="DMs open again"
+                    )
+                await reconcile.reconcile_guild(
+                    tx,
+                    guild_id,
+                    now,
+                    self._notice_debounce,
+                    reason="subscribed",
+                    show_id=plan.show.id,
+                )
         self._wake(guild_id)
         return added
 
@@ -154,7 +193,9 @@ class SubscriptionService:
                 )
             role_follow = await follows.show_role_follow(tx, guild_id, show.id)
             if Via.DM in ways:
-                await planner.replan_guild(tx, guild_id, now, show.id)
+                await reconcile.reconcile_guild(
+                    tx, guild_id, now, self._notice_debounce, reason="unsubscribed", show_id=show.id
+                )
         self._wake(guild_id)
         role_id = role_follow.role_id if Via.ROLE in ways and role_follow is not None else None
         return Unsubscribed(show, tuple(ways), role_id)

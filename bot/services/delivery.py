@@ -1,4 +1,10 @@
-"""The delivery engine's work: claim what is due, decide, send fairly, record the outcome."""
+"""The delivery engine's work: claim what is due, check it is owed, send fairly, record.
+
+Every notification is checked against `owed` when it is claimed (fresh, retried or
+re-claimed alike) and again just before it leaves if its guild changed since. Outcomes
+go to one recorder that keeps them until the database has them: a locked or full
+database delays the record, never loses it.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +12,24 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.domain.audience import channel_audiences
-from bot.domain.models import (
-    DeliveryKind,
-    Follow,
-    GuildSettings,
-    ReleaseStatus,
-    TargetKind,
-)
-from bot.domain.notifications import Notification
-from bot.domain.planning import ANNOUNCEMENT_CATCH_UP, Verdict, delivery_nonce, triage
-from bot.scheduling.ratelimit import ChannelWindows
+from bot.domain.models import DeliveryKind, TargetKind
+from bot.scheduling.ratelimit import ChannelWindows, Monotonic
 from bot.scheduling.sendqueue import FairQueue
-from bot.services import planner
-from bot.storage import deliveries, follows, releases, settings
+from bot.scheduling.supervise import start_supervised
+from bot.services import reconcile
+from bot.services.access import disable_channel, pause_dms
+from bot.services.batches import Batch, build_batches, owed_now, started_reminders, still_owed
+from bot.storage import deliveries, releases, settings
 from bot.storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
 
-#: Discord allows 10 embeds a message; one notification is one embed.
-MAX_NOTIFICATIONS_PER_MESSAGE = 10
 #: Discord error codes that mean Airdate may not (or can no longer) post in a channel.
 CHANNEL_GONE_CODES = frozenset({10003, 50001, 50013})
 CANNOT_DM_CODE = 50007
@@ -50,43 +47,15 @@ class DeliveryError(Exception):
         self.code = code
 
 
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """Rows that go out as one message to one channel or member."""
-
-    guild_id: int
-    target_id: int
-    target_kind: TargetKind
-    nonce: str
-    delivery_ids: tuple[int, ...]
-    notifications: tuple[Notification, ...]
-    ping_role_ids: tuple[int, ...]
-    attempts: int
-    deadline: datetime
-    #: An earlier attempt's lease ran out beyond Discord's nonce window: look before sending.
-    look_first: bool = False
-    #: Monotonic time before which the message must not leave (its due moment).
-    not_before: float = 0.0
-    #: Monotonic time of the claim, to tell whether the release changed since.
-    claimed_at: float = 0.0
-
-    @property
-    def channel_key(self) -> int:
-        return self.target_id
-
-    @property
-    def announced_release_ids(self) -> tuple[int, ...]:
-        return tuple(
-            n.release.id for n in self.notifications if n.kind is DeliveryKind.ANNOUNCEMENT
-        )
-
-
 class Sender(Protocol):
+    def fingerprint(self, batch: Batch) -> str:
+        """Return a hash of the message the batch composes, to recognise it later."""
+
     async def send(self, batch: Batch) -> int:
         """Post the batch as one message; return its id or raise DeliveryError."""
 
     async def find_sent(self, batch: Batch) -> int | None:
-        """Return the id of this batch's message if it is among the target's recent ones."""
+        """Return the id of the target's recent message with the batch's fingerprint."""
 
     async def tell_guild(self, guild_id: int, text: str, channel_ids: Sequence[int]) -> bool:
         """Tell moderators something in the first of these channels that works (or another)."""
@@ -105,6 +74,8 @@ class DeliveryPolicy:
     #: Rows are claimed this long before they are due and held until their moment, so a
     #: burst due in the same second is already queued when it falls due.
     lookahead: timedelta = timedelta(seconds=3)
+    #: How long date-change notices wait for further edits.
+    notice_debounce: timedelta = timedelta(seconds=60)
 
 
 @dataclass
@@ -114,46 +85,73 @@ class DeliveryStats:
     retried: int = 0
     found_after_lease: int = 0
     rate_limited: int = 0
+    dropped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of a batch, waiting to be recorded."""
+
+    batch: Batch
+    message_id: int | None = None
+    error: DeliveryError | None = None
+    #: Rows found no longer owed before sending.
+    dropped: tuple[int, ...] = ()
+    drop_reason: str = ""
+
+
+@dataclass
+class _Recorder:
+    outcomes: list[Outcome] = field(default_factory=list)
+    waiting: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class DeliveryService:
     """Implements the dispatcher's Outbox over the database, a fair queue and a Sender."""
 
     def __init__(
-        self, database: Database, sender: Sender, policy: DeliveryPolicy, clock: Clock
+        self,
+        database: Database,
+        sender: Sender,
+        policy: DeliveryPolicy,
+        clock: Clock,
+        *,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self._database = database
         self._sender = sender
         self._policy = policy
         self._clock = clock
-        self._queue: FairQueue[Batch] = FairQueue(ChannelWindows())
+        self._monotonic = monotonic
+        self._queue: FairQueue[Batch] = FairQueue(ChannelWindows(clock=monotonic), clock=monotonic)
         self._in_flight: set[int] = set()
-        self._workers: list[asyncio.Task[None]] = []
-        self._sent: list[tuple[Batch, int]] = []
-        self._sent_waiting = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._recorder = _Recorder()
         self._changed_guilds: dict[int, float] = {}
+        self._wake_after_commit = False
         self.on_capacity: Callable[[], None] = lambda: None
         self.stats = DeliveryStats()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         for number in range(self._policy.workers):
-            task = asyncio.create_task(self._work(), name=f"airdate-sender-{number}")
-            task.add_done_callback(_log_crash)
-            self._workers.append(task)
-        recorder = asyncio.create_task(self._record_sent(), name="airdate-recorder")
-        recorder.add_done_callback(_log_crash)
-        self._workers.append(recorder)
+            start_supervised(f"delivery sender {number}", self._work_once, self._tasks)
+        start_supervised("delivery recorder", self._record_once, self._tasks)
 
     async def stop(self) -> None:
         """Stop sending; record what Discord already accepted, abandon the rest to leases."""
-        for task in self._workers:
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for task in self._workers:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._workers.clear()
-        await self._flush_sent()
+        with contextlib.suppress(Exception):
+            await self._flush()
+
+    def idle(self) -> bool:
+        """Whether nothing claimed is waiting to be sent or recorded."""
+        return not self._in_flight and not self._recorder.outcomes and not len(self._queue)
 
     # ------------------------------------------------------------------ the Outbox
     async def next_wake_at(self) -> datetime | None:
@@ -166,12 +164,8 @@ class DeliveryService:
         return at
 
     def guild_changed(self, guild_id: int) -> None:
-        """Have messages of this guild claimed before now checked again before they leave.
-
-        Rows are claimed up to `lookahead` early; a release moved or cancelled, a channel
-        changed or a follow undone since must not send what is no longer owed.
-        """
-        now = time.monotonic()
+        """Have messages of this guild claimed before now checked again before they leave."""
+        now = self._monotonic()
         if len(self._changed_guilds) > 1000:
             # Only claims younger than the change matter; claims live seconds, not minutes.
             self._changed_guilds = {
@@ -212,141 +206,97 @@ class DeliveryService:
             )
             if not claimed:
                 return [], 0
-            verdicts = triage([row.due for row in claimed], now)
+            now_owed = await owed_now(
+                tx, sorted({row.key.release_id for row in claimed}), now, policy.notice_debounce
+            )
+            # A reminder re-claimed past the nonce window may have been posted already and
+            # is only worth anything while fresh: don't risk a second one.
             stale = {
-                row.due.delivery_id
+                row.delivery_id
                 for row in claimed
-                if row.due.key.kind is DeliveryKind.REMINDER
-                and row.lease_expired_at is not None
+                if row.lease_expired_at is not None
+                and row.key.kind is DeliveryKind.REMINDER
                 and now - row.lease_expired_at > policy.nonce_window
             }
-            skipped = {
-                row.due.delivery_id
-                for row in claimed
-                if verdicts[row.due.delivery_id] is Verdict.SKIP or row.due.delivery_id in stale
-            }
-            await deliveries.mark_skipped(tx, sorted(skipped), "stale when due")
-            sendable = [row for row in claimed if row.due.delivery_id not in skipped]
-            batches = await self._batches(tx, sendable, verdicts, now)
+            sendable = [
+                row for row in claimed if row.key in now_owed.owed and row.delivery_id not in stale
+            ]
+            kept = {row.delivery_id for row in sendable}
+            skipped = [row.delivery_id for row in claimed if row.delivery_id not in kept]
+            await deliveries.mark_skipped(tx, skipped, "not owed when due")
+            batches = [
+                self._fingerprinted(b)
+                for b in build_batches(
+                    sendable, now_owed, now, policy.nonce_window, self._monotonic()
+                )
+            ]
+            await deliveries.fix_batches(
+                tx,
+                [
+                    deliveries.FixedBatch(
+                        b.delivery_ids,
+                        b.nonce,
+                        b.fingerprint,
+                        tuple(
+                            i
+                            for i, n in zip(b.delivery_ids, b.notifications, strict=True)
+                            if n.late
+                        ),
+                    )
+                    for b in batches
+                ],
+            )
         for batch in batches:
             self._in_flight.update(batch.delivery_ids)
+        self.stats.dropped += len(skipped)
         return batches, len(claimed)
 
-    async def _batches(
-        self,
-        tx: Transaction,
-        rows: Sequence[deliveries.ClaimedRow],
-        verdicts: dict[int, Verdict],
-        now: datetime,
-    ) -> list[Batch]:
-        # Everything the messages need, read in one query each rather than one per row.
-        release_cache = await releases.releases_by_ids(tx, [r.due.key.release_id for r in rows])
-        audiences = _AudienceCache()
-        await audiences.prefetch(
-            tx, [r.due.key.target_id for r in rows if r.due.key.target_kind is TargetKind.CHANNEL]
-        )
-        settings_cache: dict[int, GuildSettings] = {}
-        groups: dict[tuple[int, str | None, datetime | None], list[deliveries.ClaimedRow]]
-        groups = defaultdict(list)
-        for row in rows:
-            # Rows that already went out together once keep their group and nonce; rows not
-            # yet due go out with the others due at the same moment, overdue ones together.
-            moment = row.due.due_at if row.due.due_at > now else None
-            groups[(row.due.key.target_id, row.nonce, moment)].append(row)
-        batches = []
-        nonces: list[tuple[int, str]] = []
-        late_ids: list[int] = []
-        claimed_at = time.monotonic()
-        for (target_id, nonce, _), group in groups.items():
-            step = MAX_NOTIFICATIONS_PER_MESSAGE
-            chunks = (
-                [group]
-                if nonce is not None
-                else [group[i : i + step] for i in range(0, len(group), step)]
-            )
-            for chunk in chunks:
-                notifications = []
-                for row in chunk:
-                    release_id = row.due.key.release_id
-                    if release_id not in release_cache:
-                        found = await releases.release_by_id(tx, release_id)
-                        assert found is not None, "a delivery's release always exists"
-                        release_cache[release_id] = found
-                    notifications.append(
-                        Notification(
-                            kind=row.due.key.kind,
-                            release=release_cache[release_id],
-                            due_at=row.due.due_at,
-                            offset=timedelta(seconds=row.due.key.offset_seconds),
-                            late=row.late or verdicts[row.due.delivery_id] is Verdict.SEND_LATE,
-                            old_time=row.old_time,
-                        )
-                    )
-                guild_id = chunk[0].guild_id
-                if guild_id not in settings_cache:
-                    settings_cache[guild_id] = await settings.guild_settings(tx, guild_id)
-                target_kind = chunk[0].due.key.target_kind
-                roles: tuple[int, ...] = ()
-                if target_kind is TargetKind.CHANNEL:
-                    roles = await audiences.ping_roles(
-                        tx, settings_cache[guild_id], target_id, notifications
-                    )
-                ids = tuple(row.due.delivery_id for row in chunk)
-                batch_nonce = nonce or delivery_nonce(row.due.key for row in chunk)
-                nonces += [(delivery_id, batch_nonce) for delivery_id in ids]
-                late_ids += [i for i, n in zip(ids, notifications, strict=True) if n.late]
-                expired = [row.lease_expired_at for row in chunk if row.lease_expired_at]
-                batches.append(
-                    Batch(
-                        guild_id=guild_id,
-                        target_id=target_id,
-                        target_kind=target_kind,
-                        nonce=batch_nonce,
-                        delivery_ids=ids,
-                        notifications=tuple(notifications),
-                        ping_role_ids=roles,
-                        attempts=max(row.attempts for row in chunk),
-                        deadline=min(_deadline(row) for row in chunk),
-                        look_first=any(now - at > self._policy.nonce_window for at in expired),
-                        not_before=claimed_at
-                        + max((row.due.due_at - now).total_seconds() for row in chunk),
-                        claimed_at=claimed_at,
-                    )
-                )
-        await deliveries.fix_batches(tx, nonces, late_ids=late_ids)
-        return batches
+    def _fingerprinted(self, batch: Batch) -> Batch:
+        if batch.fingerprint:
+            return batch
+        return replace(batch, fingerprint=self._sender.fingerprint(batch))
 
     # ------------------------------------------------------------------ sending
-    async def _work(self) -> None:
-        while True:
-            batch = await self._queue.get()
-            try:
-                await self._send(batch)
-            finally:
-                if len(self._queue) < self._policy.claim_limit // 2:
-                    self.on_capacity()
+    async def _work_once(self) -> None:
+        batch = await self._queue.get()
+        try:
+            await self._send(batch)
+        except Exception:
+            # Nothing in memory is dropped: the batch waits and tries again.
+            self._queue.put(replace(batch, not_before=self._monotonic() + 1.0))
+            raise
+        finally:
+            if len(self._queue) < self._policy.claim_limit // 2:
+                self.on_capacity()
 
-    async def _still_owed(self, batch: Batch) -> bool:
-        """After its guild changed, check a claimed batch against what is owed now."""
+    async def _checked(self, batch: Batch) -> tuple[Batch, tuple[int, ...]]:
+        """Check a batch against what is owed now if its guild changed since the claim."""
+        batch, started = started_reminders(batch, self._clock())
         if self._changed_guilds.get(batch.guild_id, 0.0) <= batch.claimed_at:
-            return True
-        async with self._database.transaction() as tx:
-            owed = await still_owed(tx, batch)
-            if not owed:
-                await deliveries.mark_skipped(
-                    tx, batch.delivery_ids, "no longer owed after a change"
-                )
-        return owed
+            return batch, started
+        release_ids = sorted({key.release_id for key in batch.keys})
+        async with self._database.snapshot() as tx:
+            now_owed = await owed_now(
+                tx,
+                release_ids,
+                self._clock(),
+                self._policy.notice_debounce,
+                target=(batch.target_id, batch.target_kind),
+            )
+        checked, dropped = still_owed(batch, now_owed, self._monotonic())
+        return checked, started + dropped
 
     async def _send(self, batch: Batch) -> None:
-        if not await self._still_owed(batch):
-            self._in_flight.difference_update(batch.delivery_ids)
+        checked, dropped = await self._checked(batch)
+        if dropped:
+            self._record(Outcome(batch, dropped=dropped, drop_reason="no longer owed"))
+        if not checked.delivery_ids:
             return
-        timeout = self._policy.send_timeout.total_seconds()
+        batch = checked
         try:
             message_id = None
             # asyncio.timeout, unlike wait_for, starts no task per send: it matters in bursts.
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(self._policy.send_timeout.total_seconds()):
                 if batch.look_first:
                     message_id = await self._sender.find_sent(batch)
                     if message_id is not None:
@@ -355,110 +305,148 @@ class DeliveryService:
                 if message_id is None:
                     message_id = await self._sender.send(batch)
         except TimeoutError:
-            await self._settle_failure(batch, DeliveryError("timed out", retryable=True))
+            self._record(Outcome(batch, error=DeliveryError("timed out", retryable=True)))
         except DeliveryError as error:
-            await self._settle_failure(batch, error)
+            self._record(Outcome(batch, error=error))
         except Exception as error:
             # A bug, not Discord: retrying would repeat it, so fail the rows and say why.
             log.exception("sending to %s raised", batch.target_id)
-            await self._settle_failure(batch, DeliveryError(repr(error), retryable=False))
+            self._record(Outcome(batch, error=DeliveryError(repr(error), retryable=False)))
         else:
-            self._sent.append((batch, message_id))
-            self._sent_waiting.set()
-            return
-        self._in_flight.difference_update(batch.delivery_ids)
+            self._record(Outcome(batch, message_id=message_id))
 
-    async def _record_sent(self) -> None:
-        """Record sent messages in batches: one transaction for many sends, not one each.
+    # ------------------------------------------------------------------ recording
+    def _record(self, outcome: Outcome) -> None:
+        self._recorder.outcomes.append(outcome)
+        self._recorder.waiting.set()
 
-        Until recorded, a row keeps its lease and nonce: after a crash it is resent with
-        the same nonce and Discord returns the message it already has.
+    async def _record_once(self) -> None:
+        """Record outcomes in batches: one transaction for many sends, not one each.
+
+        Until recorded, a sent row keeps its lease and nonce: after a crash it is resent
+        with the same nonce and Discord returns the message it already has.
         """
-        while True:
-            await self._sent_waiting.wait()
-            await asyncio.sleep(RECORD_EVERY_SECONDS)
-            await self._flush_sent()
+        await self._recorder.waiting.wait()
+        await asyncio.sleep(RECORD_EVERY_SECONDS)
+        await self._flush()
 
-    async def _flush_sent(self) -> None:
-        self._sent_waiting.clear()
-        done, self._sent = self._sent, []
-        if not done:
+    async def _flush(self) -> None:
+        """Write every outcome held; on failure keep them all for the next try."""
+        held = list(self._recorder.outcomes)
+        if not held:
+            self._recorder.waiting.clear()
             return
         now = self._clock()
+        tell: list[tuple[Batch, str, GuildWorking]] = []
         async with self._database.transaction() as tx:
-            for batch, message_id in done:
-                await deliveries.mark_sent(tx, batch.delivery_ids, message_id, now)
-            announced = {r for batch, _ in done for r in batch.announced_release_ids}
-            for release_id in sorted(announced):
-                await releases.set_status(tx, release_id, ReleaseStatus.RELEASED)
-        for batch, _ in done:
-            self._in_flight.difference_update(batch.delivery_ids)
-        self.stats.sent += len(done)
-
-    async def _settle_failure(self, batch: Batch, error: DeliveryError) -> None:
-        now = self._clock()
-        if batch.target_kind is TargetKind.CHANNEL and error.code in CHANNEL_GONE_CODES:
-            await self._disable_channel(batch, error, now)
-            return
-        if batch.target_kind is TargetKind.USER and error.code == CANNOT_DM_CODE:
-            await self._pause_dms(batch, error, now)
-            return
-        backoff = min(timedelta(seconds=2**batch.attempts), self._policy.max_backoff)
-        async with self._database.transaction() as tx:
-            if error.retryable and now + backoff < batch.deadline:
-                self.stats.retried += 1
-                log.warning(
-                    "send to %s failed (%s); retrying in %s", batch.target_id, error.reason, backoff
+            sent = [o for o in held if o.message_id is not None]
+            for outcome in sent:
+                await deliveries.mark_sent(
+                    tx, outcome.batch.delivery_ids, outcome.message_id or 0, now
                 )
-                await deliveries.retry_at(tx, batch.delivery_ids, now + backoff, error.reason)
-            else:
-                self.stats.failed += 1
-                log.error("send to %s failed for good: %s", batch.target_id, error.reason)
-                await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+            await self._after_sent(tx, [o.batch for o in sent], now)
+            for outcome in held:
+                if outcome.dropped:
+                    await deliveries.mark_skipped(tx, outcome.dropped, outcome.drop_reason)
+                if outcome.error is not None:
+                    told = await self._settle_failure(tx, outcome.batch, outcome.error, now)
+                    if told is not None:
+                        tell.append((outcome.batch, told[0], told[1]))
+        if self._wake_after_commit:
+            self._wake_after_commit = False
+            self.on_capacity()
+        del self._recorder.outcomes[: len(held)]
+        if not self._recorder.outcomes:
+            self._recorder.waiting.clear()
+        for outcome in held:
+            self._in_flight.difference_update(outcome.dropped)
+            if outcome.message_id is not None or outcome.error is not None:
+                self._in_flight.difference_update(outcome.batch.delivery_ids)
+        self.stats.sent += sum(1 for o in held if o.message_id is not None)
+        self.stats.dropped += sum(len(o.dropped) for o in held)
+        for batch, reason, working in tell:
+            self._tell_later(batch, reason, working)
 
-    async def _disable_channel(self, batch: Batch, error: DeliveryError, now: datetime) -> None:
-        reason = _channel_reason(error.code)
-        async with self._database.transaction() as tx:
-            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
-            newly = await disable_channel(tx, batch.guild_id, batch.target_id, reason, now)
-            guild = await settings.guild_settings(tx, batch.guild_id)
-        self.stats.failed += 1
-        log.warning("channel %s disabled: %s", batch.target_id, reason)
-        if newly:
-            # The announcement channel if it still works, else the guild's system channel.
-            working = guild.channel_id if guild.channel_disabled_reason is None else None
-            await self._sender.tell_guild(
-                batch.guild_id,
-                f"Airdate stopped posting in <#{batch.target_id}>: {reason}. Fix that, then "
-                "run `/follow` (or `/settings channel`) for it again to resume.",
-                [] if working is None or working == batch.target_id else [working],
-            )
-
-    async def _pause_dms(self, batch: Batch, error: DeliveryError, now: datetime) -> None:
-        async with self._database.transaction() as tx:
-            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
-            await follows.pause_dms(tx, batch.target_id, now)
-            await deliveries.skip_pending_for_target(tx, batch.target_id, "DMs closed")
-        self.stats.failed += 1
-        log.info(
-            "member %s does not accept DMs; their DM subscriptions are paused", batch.target_id
+    async def _after_sent(self, tx: Transaction, sent: Sequence[Batch], now: datetime) -> None:
+        """Mark announced releases out (same revision only), and owe notices to targets
+        just told about a time the release has since moved from."""
+        announced = {pair for batch in sent for pair in batch.announced}
+        for release_id, revision in sorted(announced):
+            await releases.mark_released(tx, release_id, revision)
+        told = {n.release.id: n.release.revision for b in sent for n in b.notifications}
+        if not told:
+            return
+        current = await releases.releases_by_ids(tx, told)
+        moved = [
+            r for r, revision in told.items() if r in current and current[r].revision != revision
+        ]
+        owed = await reconcile.reconcile_releases(
+            tx, moved, now, self._policy.notice_debounce, reason="told about an old time"
         )
+        if owed:
+            # A notice may be owed now: have the dispatcher look again after the commit.
+            self._wake_after_commit = True
+
+    async def _settle_failure(
+        self, tx: Transaction, batch: Batch, error: DeliveryError, now: datetime
+    ) -> tuple[str, GuildWorking] | None:
+        """Record a failed send; return what to tell the guild, if its channel is gone."""
+        if batch.target_kind is TargetKind.CHANNEL and error.code in CHANNEL_GONE_CODES:
+            reason = _channel_reason(error.code)
+            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+            newly = await disable_channel(
+                tx, batch.guild_id, batch.target_id, reason, now, self._policy.notice_debounce
+            )
+            self.stats.failed += 1
+            log.warning("channel %s disabled: %s", batch.target_id, reason)
+            if not newly:
+                return None
+            guild = await settings.guild_settings(tx, batch.guild_id)
+            working = guild.channel_id if guild.channel_disabled_reason is None else None
+            return reason, working
+        if batch.target_kind is TargetKind.USER and error.code == CANNOT_DM_CODE:
+            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+            await pause_dms(tx, batch.target_id, now, self._policy.notice_debounce)
+            self.stats.failed += 1
+            log.info(
+                "member %s does not accept DMs; their DM subscriptions are paused", batch.target_id
+            )
+            return None
+        backoff = min(timedelta(seconds=2**batch.attempts), self._policy.max_backoff)
+        if error.retryable and now + backoff < batch.deadline:
+            self.stats.retried += 1
+            log.warning(
+                "send to %s failed (%s); retrying in %s", batch.target_id, error.reason, backoff
+            )
+            await deliveries.retry_at(tx, batch.delivery_ids, now + backoff, error.reason)
+        else:
+            self.stats.failed += 1
+            log.error("send to %s failed for good: %s", batch.target_id, error.reason)
+            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+        return None
+
+    def _tell_later(self, batch: Batch, reason: str, working: int | None) -> None:
+        """Tell the guild its channel was disabled, without holding up the recorder."""
+        text = (
+            f"Airdate stopped posting in <#{batch.target_id}>: {reason}. Fix that, then "
+            "run `/follow` (or `/settings channel`) for it again to resume."
+        )
+        channels = [] if working is None or working == batch.target_id else [working]
+
+        async def tell() -> None:
+            try:
+                await self._sender.tell_guild(batch.guild_id, text, channels)
+            except Exception:
+                log.exception(
+                    "telling guild %s about channel %s failed", batch.guild_id, batch.target_id
+                )
+
+        task = asyncio.create_task(tell(), name=f"airdate-tell-{batch.guild_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
 
-async def disable_channel(
-    tx: Transaction, guild_id: int, channel_id: int, reason: str, now: datetime
-) -> bool:
-    """Stop posting in a channel: its follows disabled, what it was owed skipped.
-
-    Return True if anything was enabled before, so the guild is told only once.
-    """
-    newly = await follows.disable_channel_follows(tx, channel_id, reason, now) > 0
-    guild = await settings.guild_settings(tx, guild_id)
-    if guild.channel_id == channel_id and guild.channel_disabled_reason is None:
-        await settings.save_guild_settings(tx, replace(guild, channel_disabled_reason=reason), now)
-        newly = True
-    await deliveries.skip_pending_for_target(tx, channel_id, reason)
-    return newly
+GuildWorking = int | None
 
 
 def _channel_reason(code: int | None) -> str:
@@ -470,66 +458,3 @@ def _channel_reason(code: int | None) -> str:
         "Airdate lacks permission to post there "
         "(it needs View Channel, Send Messages and Embed Links)"
     )
-
-
-class _AudienceCache:
-    """Each channel's follows, read once per claim rather than once per message."""
-
-    def __init__(self) -> None:
-        self._follows: dict[int, list[Follow]] = {}
-
-    async def prefetch(self, tx: Transaction, channel_ids: Sequence[int]) -> None:
-        self._follows.update(await follows.follows_of_channels(tx, channel_ids))
-
-    async def ping_roles(
-        self,
-        tx: Transaction,
-        guild: GuildSettings,
-        channel_id: int,
-        notifications: Sequence[Notification],
-    ) -> tuple[int, ...]:
-        """Return the roles of every follow of this channel that covers one of the releases."""
-        if channel_id not in self._follows:
-            await self.prefetch(tx, [channel_id])
-        roles: list[int] = []
-        for notification in notifications:
-            for audience in channel_audiences(
-                notification.release, guild, self._follows[channel_id]
-            ):
-                if audience.channel_id == channel_id:
-                    roles += [r for r in audience.role_ids if r not in roles]
-        return tuple(roles)
-
-
-async def still_owed(tx: Transaction, batch: Batch) -> bool:
-    """Whether every notification of a batch is still owed to its target as things are now."""
-    for notification in batch.notifications:
-        release = await releases.release_by_id(tx, notification.release.id)
-        if release is None or release.status is ReleaseStatus.CANCELLED:
-            return False
-        if release.revision != notification.release.revision:
-            return False
-        if notification.kind is DeliveryKind.NOTICE:
-            continue
-        before_due = notification.due_at - timedelta(seconds=1)
-        owed = {p.key for p in await planner.owed_for_release(tx, release, before_due)}
-        if not any(
-            key.target_id == batch.target_id
-            and key.kind is notification.kind
-            and key.offset_seconds == int(notification.offset.total_seconds())
-            for key in owed
-        ):
-            return False
-    return True
-
-
-def _deadline(row: deliveries.ClaimedRow) -> datetime:
-    """Return the moment after which retrying a row is pointless."""
-    if row.due.key.kind is DeliveryKind.REMINDER and row.due.release_time.at is not None:
-        return row.due.release_time.at
-    return row.due.due_at + ANNOUNCEMENT_CATCH_UP
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("delivery worker died", exc_info=task.exception())

@@ -8,10 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.domain import dates, text, when
+from bot.domain import text, when
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import (
-    DeliveryKey,
     DeliveryKind,
     GuildSettings,
     Precision,
@@ -19,9 +18,9 @@ from bot.domain.models import (
     ReleaseStatus,
     ReleaseTime,
 )
-from bot.domain.planning import PlannedDelivery
-from bot.services import planner
-from bot.storage import deliveries, releases, settings
+from bot.domain.owed import Owed
+from bot.services import reconcile
+from bot.storage import releases, settings
 from bot.storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -99,7 +98,7 @@ class ReleaseService:
             )
             await releases.update_show(tx, show)
             release = await releases.insert_release(tx, show, label, time, now)
-            planned = await planner.replan_release(tx, release, now)
+            planned = await self._reconcile(tx, release, now, "release added")
         self._wake(guild_id)
         log.info("guild %s added release %s", guild_id, release.id)
         return _result(release, guild, planned)
@@ -145,13 +144,8 @@ class ReleaseService:
                 if time != release.time:
                     updated = _moved(updated, time)
                     moved = True
-                    # Notices first: a pending one carries the time members were last told.
-                    await self._owe_notices(tx, release, updated, guild_id, now)
-                    await deliveries.skip_pending(
-                        tx, release.id, "release moved", before_revision=updated.revision
-                    )
             await releases.save_release(tx, updated, now)
-            planned = await planner.replan_release(tx, updated, now)
+            planned = await self._reconcile(tx, updated, now, "release edited")
         self._wake(guild_id)
         return replace(_result(updated, guild, planned), moved=moved)
 
@@ -161,7 +155,7 @@ class ReleaseService:
         async with self._database.transaction() as tx:
             release = await _resolve(tx, guild_id, reference, now)
             await releases.set_status(tx, release.id, ReleaseStatus.CANCELLED)
-            await deliveries.skip_pending(tx, release.id, "release removed")
+            await self._reconcile(tx, release, now, "release removed")
         self._wake(guild_id)
         return replace(release, status=ReleaseStatus.CANCELLED)
 
@@ -182,32 +176,13 @@ class ReleaseService:
             )
         return [release for release in found if _still_ahead(release, now)]
 
-    async def _owe_notices(
-        self, tx: Transaction, before: Release, after: Release, guild_id: int, now: datetime
-    ) -> None:
-        """Owe each target already told about the release one (debounced) notice."""
-        for target_id, target_kind in await deliveries.targets_told(tx, before.id):
-            pending = await deliveries.pending_notice(
-                tx, before.id, target_id, before.time.timezone
-            )
-            told = pending.old_time if pending is not None else before.time
-            if pending is not None:
-                await deliveries.mark_skipped(
-                    tx, [pending.delivery_id], "superseded by a later edit"
-                )
-            if not dates.moved_enough(told, after.time):
-                continue
-            key = DeliveryKey(
-                after.id, DeliveryKind.NOTICE, 0, after.revision, target_id, target_kind
-            )
-            await deliveries.insert_notice(
-                tx,
-                guild_id=guild_id,
-                key=key,
-                due_at=now + self._notice_debounce,
-                old_time=told,
-                now=now,
-            )
+    async def _reconcile(
+        self, tx: Transaction, release: Release, now: datetime, reason: str
+    ) -> list[Owed]:
+        """Make the release's outbox rows what it owes now; return what it owes."""
+        return await reconcile.reconcile_releases(
+            tx, [release.id], now, self._notice_debounce, reason=reason
+        )
 
 
 def _parse_time(typed: str, zone: str | None, default_zone: str, now: datetime) -> ReleaseTime:
@@ -239,13 +214,12 @@ def _moved(release: Release, time: ReleaseTime) -> Release:
     return replace(release, time=time, revision=release.revision + 1, status=status)
 
 
-def _result(
-    release: Release, guild: GuildSettings, planned: list[PlannedDelivery]
-) -> ScheduleResult:
+def _result(release: Release, guild: GuildSettings, planned: list[Owed]) -> ScheduleResult:
+    reminders = {p.key.offset_seconds for p in planned if p.key.kind is DeliveryKind.REMINDER}
     return ScheduleResult(
         release=release,
         settings=guild,
-        reminders_planned=sum(1 for p in planned if p.key.kind is DeliveryKind.REMINDER),
+        reminders_planned=len(reminders),
         announcement_planned=any(p.key.kind is DeliveryKind.ANNOUNCEMENT for p in planned),
     )
 

@@ -5,57 +5,89 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.domain import durations, when
 from bot.domain.models import GuildSettings
-from bot.services import planner
-from bot.storage import deliveries, settings
-from bot.storage.database import Database, Transaction
+from bot.services import reconcile
+from bot.storage import settings
+from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
 
 class SettingsService:
     def __init__(
-        self, database: Database, clock: Clock, wake_dispatcher: Callable[[int], None]
+        self,
+        database: Database,
+        clock: Clock,
+        wake_dispatcher: Callable[[int], None],
+        notice_debounce: timedelta = timedelta(seconds=60),
     ) -> None:
         self._database = database
         self._clock = clock
         self._wake = wake_dispatcher
+        self._notice_debounce = notice_debounce
 
     async def view(self, guild_id: int) -> GuildSettings:
         async with self._database.snapshot() as tx:
             return await settings.guild_settings(tx, guild_id)
 
     async def set_channel(self, guild_id: int, channel_id: int | None) -> GuildSettings:
-        """Point announcements at a channel (None: nowhere); pending messages follow."""
+        """Point announcements at a channel (None: nowhere); what is owed follows it."""
         now = self._clock()
         async with self._database.transaction() as tx:
             before = await settings.guild_settings(tx, guild_id)
-            after = replace(before, channel_id=channel_id, channel_disabled_reason=None)
+            working = before.channel_id is not None and before.channel_disabled_reason is None
+            moved = working and channel_id is not None and channel_id != before.channel_id
+            if moved:
+                # The new channel inherits what the old one was still owed, nothing more.
+                after = replace(
+                    before,
+                    channel_id=channel_id,
+                    channel_since=now,
+                    previous_channel_id=before.channel_id,
+                    # The slot's whole unbroken run: moving back and forth loses nothing.
+                    previous_channel_since=before.previous_channel_since or before.channel_since,
+                )
+            elif working and channel_id == before.channel_id:
+                after = before
+            else:
+                after = replace(
+                    before,
+                    channel_id=channel_id,
+                    channel_disabled_reason=None,
+                    channel_since=None if channel_id is None else now,
+                    previous_channel_id=None,
+                    previous_channel_since=None,
+                )
             await settings.save_guild_settings(tx, after, now)
-            if before.channel_id is not None and before.channel_id != channel_id:
-                await deliveries.move_pending_notices(tx, guild_id, before.channel_id, channel_id)
-            await _replan(tx, after, now)
+            await reconcile.reconcile_guild(
+                tx, guild_id, now, self._notice_debounce, reason="announcement channel changed"
+            )
         self._wake(guild_id)
         return after
 
     async def set_role(self, guild_id: int, role_id: int | None) -> GuildSettings:
+        """Change the ping role; messages already queued ping what is set when they leave."""
         async with self._database.transaction() as tx:
             after = replace(await settings.guild_settings(tx, guild_id), role_id=role_id)
             await settings.save_guild_settings(tx, after, self._clock())
+        self._wake(guild_id)
         return after
 
     async def set_offsets(self, guild_id: int, typed: str) -> GuildSettings:
-        """Change reminder offsets; pending reminders are recomputed (offsets still ahead)."""
+        """Change reminder offsets; reminders are recomputed (offsets still ahead)."""
         offsets = durations.parse_offsets(typed)
         now = self._clock()
         async with self._database.transaction() as tx:
-            after = replace(await settings.guild_settings(tx, guild_id), offsets=offsets)
+            before = await settings.guild_settings(tx, guild_id)
+            after = replace(before, offsets=offsets, offsets_since=now)
             await settings.save_guild_settings(tx, after, now)
-            await _replan(tx, after, now)
+            await reconcile.reconcile_guild(
+                tx, guild_id, now, self._notice_debounce, reason="reminder offsets changed"
+            )
         self._wake(guild_id)
         return after
 
@@ -65,9 +97,3 @@ class SettingsService:
             after = replace(await settings.guild_settings(tx, guild_id), timezone=zone)
             await settings.save_guild_settings(tx, after, self._clock())
         return after
-
-
-async def _replan(tx: Transaction, guild: GuildSettings, now: datetime) -> None:
-    """Make every scheduled release's pending rows match the guild's current settings."""
-    await planner.replan_guild(tx, guild.guild_id, now)
-    log.info("replanned guild %s", guild.guild_id)

@@ -158,6 +158,9 @@ async def test_closed_dms_pause_subscriptions_and_the_member_is_told_once(
     )
     await server.mod("release edit", {"release": "Mashle", "when": "in 2s"})
     await wait_until(lambda: any(r.status == 403 for r in server.sim.requests), 5, "the refused DM")
+    # Outcomes are recorded in batches a moment after Discord answers.
+    paused = "SELECT user_id FROM dm_pauses"
+    await wait_until(lambda: bool(airdate.database_rows(paused)), 2, "the pause recorded")
 
     reply = await server.sim.invoke(server.guild, server.general, closed, "help", {})
     if not reply.followups:

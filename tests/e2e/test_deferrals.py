@@ -91,7 +91,8 @@ async def test_every_command_answers_in_time_while_the_database_is_busy(
             "upcoming": user("upcoming"),
         }
         await asyncio.sleep(BUSY_SECONDS / 2)
-        assert not any(task.done() for task in [*private.values(), *public.values()])
+        # Writes wait for the transaction (reads use their own connection and need not).
+        assert not any(task.done() for task in (private["release add"], private["remind me"]))
 
     assert sim.late_callbacks == []
     for name, task in private.items():

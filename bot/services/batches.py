@@ -1,0 +1,218 @@
+"""Turning claimed outbox rows into messages, each notification checked against what is owed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.domain.models import DeliveryKey, DeliveryKind, TargetKind
+from bot.domain.notifications import Notification
+from bot.domain.owed import ANNOUNCEMENT_CATCH_UP, Owed, ReleaseState, owed
+from bot.domain.planning import LATE_AFTER, delivery_nonce
+from bot.storage import owed_state
+from bot.storage.database import Transaction
+from bot.storage.deliveries import ClaimedRow
+
+#: Discord allows 10 embeds a message; one notification is one embed.
+MAX_NOTIFICATIONS_PER_MESSAGE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Rows that go out as one message to one channel or member."""
+
+    guild_id: int
+    target_id: int
+    target_kind: TargetKind
+    nonce: str
+    delivery_ids: tuple[int, ...]
+    keys: tuple[DeliveryKey, ...]
+    notifications: tuple[Notification, ...]
+    #: The roles each notification pings here (the target's covering follows' roles).
+    roles: tuple[tuple[int, ...], ...]
+    attempts: int
+    deadline: datetime
+    #: The message as first composed (a hash of its content), to look for it later.
+    fingerprint: str = ""
+    #: An earlier attempt's lease ran out beyond Discord's nonce window: look before sending.
+    look_first: bool = False
+    #: Monotonic time before which the message must not leave (its due moment).
+    not_before: float = 0.0
+    #: Monotonic time of the claim (or last check), to tell whether the guild changed since.
+    #: `claimed_at` and `not_before` are in the engine's monotonic clock.
+    claimed_at: float = 0.0
+
+    @property
+    def channel_key(self) -> int:
+        return self.target_id
+
+    @property
+    def ping_role_ids(self) -> tuple[int, ...]:
+        """Every role the message pings: those of its notifications, each once."""
+        return tuple(dict.fromkeys(r for roles in self.roles for r in roles))
+
+    @property
+    def announced(self) -> tuple[tuple[int, int], ...]:
+        """(release id, revision) of each announcement in the batch."""
+        return tuple(
+            (n.release.id, n.release.revision)
+            for n in self.notifications
+            if n.kind is DeliveryKind.ANNOUNCEMENT
+        )
+
+    def keeping(self, kept: Sequence[int]) -> Batch:
+        """The batch with only the notifications at these positions."""
+        return replace(
+            self,
+            delivery_ids=tuple(self.delivery_ids[i] for i in kept),
+            keys=tuple(self.keys[i] for i in kept),
+            notifications=tuple(self.notifications[i] for i in kept),
+            roles=tuple(self.roles[i] for i in kept),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OwedNow:
+    """The releases of some rows as they are now, and what they owe."""
+
+    states: dict[int, ReleaseState]
+    owed: dict[DeliveryKey, Owed]
+
+    def roles_for(self, key: DeliveryKey) -> tuple[int, ...]:
+        """The roles the target's covering follows ping for this key's release, now."""
+        if key.target_kind is not TargetKind.CHANNEL:
+            return ()
+        state = self.states.get(key.release_id)
+        for target in () if state is None else state.targets:
+            if target.id == key.target_id and target.kind is key.target_kind:
+                return target.role_ids
+        return ()
+
+
+async def owed_now(
+    tx: Transaction,
+    release_ids: Sequence[int],
+    now: datetime,
+    notice_debounce: timedelta,
+    *,
+    target: tuple[int, TargetKind] | None = None,
+) -> OwedNow:
+    """Read what these releases owe now (to one target only, if given)."""
+    states = await owed_state.release_states(tx, release_ids, notice_debounce, target=target)
+    history = await owed_state.history(
+        tx, release_ids, target_id=None if target is None else target[0]
+    )
+    wanted = {
+        message.key: message
+        for release_id, state in states.items()
+        for message in owed(state, history.get(release_id, ()), now)
+    }
+    return OwedNow(states, wanted)
+
+
+def build_batches(
+    rows: Sequence[ClaimedRow],
+    now_owed: OwedNow,
+    now: datetime,
+    nonce_window: timedelta,
+    claimed_at: float,
+) -> list[Batch]:
+    """Group owed rows into messages: one per target and due moment, at most 10 each.
+
+    Rows that already went out together once keep their group and nonce, so a resend is
+    the same message; rows not yet due go out with the others due at the same moment.
+    """
+    groups: dict[tuple[int, str | None, datetime | None], list[ClaimedRow]] = defaultdict(list)
+    for row in rows:
+        moment = row.due_at if row.due_at > now else None
+        groups[(row.key.target_id, row.nonce, moment)].append(row)
+    batches = []
+    for (target_id, nonce, _), group in groups.items():
+        step = MAX_NOTIFICATIONS_PER_MESSAGE
+        chunks = (
+            [group]
+            if nonce is not None
+            else [group[i : i + step] for i in range(0, len(group), step)]
+        )
+        for chunk in chunks:
+            notifications = tuple(_notification(row, now_owed, now) for row in chunk)
+            keys = tuple(row.key for row in chunk)
+            expired = [row.lease_expired_at for row in chunk if row.lease_expired_at]
+            batches.append(
+                Batch(
+                    guild_id=chunk[0].guild_id,
+                    target_id=target_id,
+                    target_kind=chunk[0].key.target_kind,
+                    nonce=nonce or delivery_nonce(keys),
+                    delivery_ids=tuple(row.delivery_id for row in chunk),
+                    keys=keys,
+                    notifications=notifications,
+                    roles=tuple(now_owed.roles_for(key) for key in keys),
+                    attempts=max(row.attempts for row in chunk),
+                    deadline=min(_deadline(n) for n in notifications),
+                    fingerprint=next((r.fingerprint for r in chunk if r.fingerprint), ""),
+                    look_first=any(now - at > nonce_window for at in expired),
+                    not_before=claimed_at
+                    + max((row.due_at - now).total_seconds() for row in chunk),
+                    claimed_at=claimed_at,
+                )
+            )
+    return batches
+
+
+def _notification(row: ClaimedRow, now_owed: OwedNow, now: datetime) -> Notification:
+    release = now_owed.states[row.key.release_id].release
+    late = row.late or (row.key.kind is DeliveryKind.ANNOUNCEMENT and now - row.due_at > LATE_AFTER)
+    return Notification(
+        kind=row.key.kind,
+        release=release,
+        due_at=row.due_at,
+        offset=timedelta(seconds=row.key.offset_seconds),
+        late=late,
+        old_time=row.old_time,
+    )
+
+
+def still_owed(batch: Batch, now_owed: OwedNow, checked_at: float) -> tuple[Batch, tuple[int, ...]]:
+    """Check each notification of a batch against what is owed now, one by one.
+
+    Return the batch with only what is still owed (its releases as they are now, pinging
+    the roles that cover them now) and the ids of the rows dropped.
+    """
+    kept: list[int] = []
+    dropped: list[int] = []
+    for index, key in enumerate(batch.keys):
+        (kept if key in now_owed.owed else dropped).append(index)
+    checked = batch.keeping(kept)
+    checked = replace(
+        checked,
+        notifications=tuple(
+            replace(n, release=now_owed.states[n.release.id].release) for n in checked.notifications
+        ),
+        roles=tuple(now_owed.roles_for(key) for key in checked.keys),
+        claimed_at=checked_at,
+    )
+    return checked, tuple(batch.delivery_ids[i] for i in dropped)
+
+
+def started_reminders(batch: Batch, now: datetime) -> tuple[Batch, tuple[int, ...]]:
+    """Drop reminders whose release has started: a reminder is never sent after it."""
+    kept: list[int] = []
+    dropped: list[int] = []
+    for index, notification in enumerate(batch.notifications):
+        at = notification.release.time.at
+        started = notification.kind is DeliveryKind.REMINDER and (at is None or at <= now)
+        (dropped if started else kept).append(index)
+    if not dropped:
+        return batch, ()
+    return batch.keeping(kept), tuple(batch.delivery_ids[i] for i in dropped)
+
+
+def _deadline(notification: Notification) -> datetime:
+    """Return the moment after which retrying a notification is pointless."""
+    at = notification.release.time.at
+    if notification.kind is DeliveryKind.REMINDER and at is not None:
+        return at
+    return notification.due_at + ANNOUNCEMENT_CATCH_UP
