@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run test lint bench clean
+.PHONY: demo run test test-deep lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ run: $(STAMP)
 # The end-to-end tests mostly wait on timers and sockets: four workers share two cores well.
 test: $(STAMP)
 	$(PY) -m pytest -q -n 4
+
+# The stateful property test of what is owed, with many more random examples (about 20
+# minutes; AIRDATE_DEEP_EXAMPLES sets how many).
+test-deep: $(STAMP)
+	AIRDATE_DEEP=1 AIRDATE_DEEP_EXAMPLES=$${AIRDATE_DEEP_EXAMPLES:-3000} $(PY) -m pytest -q -p no:xdist \
+		--hypothesis-show-statistics tests/properties
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
