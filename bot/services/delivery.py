@@ -224,12 +224,17 @@ class DeliveryService:
             kept = {row.delivery_id for row in sendable}
             skipped = [row.delivery_id for row in claimed if row.delivery_id not in kept]
             await deliveries.mark_skipped(tx, skipped, "not owed when due")
-            batches = [
-                self._fingerprinted(b)
-                for b in build_batches(
-                    sendable, now_owed, now, policy.nonce_window, self._monotonic()
-                )
-            ]
+            batches = []
+            for batch in build_batches(
+                sendable, now_owed, now, policy.nonce_window, self._monotonic()
+            ):
+                try:
+                    batches.append(self._fingerprinted(batch))
+                except Exception as error:
+                    # A message that cannot be composed is a bug: fail its rows, so one bad
+                    # row never blocks every claim after it.
+                    log.exception("composing a message for %s failed", batch.target_id)
+                    await deliveries.mark_failed(tx, batch.delivery_ids, repr(error))
             await deliveries.fix_batches(
                 tx,
                 [
