@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -97,19 +97,38 @@ async def owed_now(
     now: datetime,
     notice_debounce: timedelta,
     *,
-    target: tuple[int, TargetKind] | None = None,
+    only: Mapping[int, Collection[int]] | None = None,
 ) -> OwedNow:
-    """Read what these releases owe now (to one target only, if given)."""
-    states = await owed_state.release_states(tx, release_ids, notice_debounce, target=target)
-    history = await owed_state.history(
-        tx, release_ids, target_id=None if target is None else target[0]
-    )
+    """Read what these releases owe now (to the targets in `only`, per release, if given).
+
+    A target that took over as announcement channel also needs what its predecessor was
+    told, so the predecessor's history is read with it.
+    """
+    states = await owed_state.release_states(tx, release_ids, notice_debounce, only=only)
+    target_ids = None
+    if only is not None:
+        target_ids = {t for targets in only.values() for t in targets}
+        target_ids |= {
+            t.inherits_from
+            for state in states.values()
+            for t in state.targets
+            if t.inherits_from is not None
+        }
+    history = await owed_state.history(tx, release_ids, target_ids=target_ids)
     wanted = {
         message.key: message
         for release_id, state in states.items()
         for message in owed(state, history.get(release_id, ()), now)
     }
     return OwedNow(states, wanted)
+
+
+def held_targets(keys: Iterable[DeliveryKey]) -> dict[int, set[int]]:
+    """Per release, the targets these rows are for: all a claim or a check must look at."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for key in keys:
+        found[key.release_id].add(key.target_id)
+    return found
 
 
 def build_batches(

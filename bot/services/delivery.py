@@ -24,7 +24,14 @@ from bot.scheduling.sendqueue import FairQueue
 from bot.scheduling.supervise import start_supervised
 from bot.services import reconcile
 from bot.services.access import disable_channel, pause_dms
-from bot.services.batches import Batch, build_batches, owed_now, started_reminders, still_owed
+from bot.services.batches import (
+    Batch,
+    build_batches,
+    held_targets,
+    owed_now,
+    started_reminders,
+    still_owed,
+)
 from bot.storage import deliveries, releases, settings
 from bot.storage.database import Database, Transaction
 
@@ -207,7 +214,11 @@ class DeliveryService:
             if not claimed:
                 return [], 0
             now_owed = await owed_now(
-                tx, sorted({row.key.release_id for row in claimed}), now, policy.notice_debounce
+                tx,
+                sorted({row.key.release_id for row in claimed}),
+                now,
+                policy.notice_debounce,
+                only=held_targets(row.key for row in claimed),
             )
             # A reminder re-claimed past the nonce window may have been posted already and
             # is only worth anything while fresh: don't risk a second one.
@@ -286,7 +297,7 @@ class DeliveryService:
                 release_ids,
                 self._clock(),
                 self._policy.notice_debounce,
-                target=(batch.target_id, batch.target_kind),
+                only=held_targets(batch.keys),
             )
         checked, dropped = still_owed(batch, now_owed, self._monotonic())
         return checked, started + dropped

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from datetime import timedelta
 
-from bot.domain.audience import DmSubscriber, release_targets
+from bot.domain.audience import release_targets
 from bot.domain.models import (
     DeliveryKind,
     Follow,
-    GuildSettings,
     Precision,
     Release,
     ReleaseTime,
-    TargetKind,
 )
 from bot.domain.owed import ReleaseState, Sent
 from bot.storage import follows, releases, settings
@@ -28,12 +26,14 @@ async def release_states(
     release_ids: Iterable[int],
     notice_debounce: timedelta,
     *,
-    target: tuple[int, TargetKind] | None = None,
+    only: Mapping[int, Collection[int]] | None = None,
 ) -> dict[int, ReleaseState]:
-    """Return each release as it is now with its audience (only `target`, if given).
+    """Return each release as it is now with its audience.
 
-    Reads each guild's settings, follows and DM subscribers once, however many of its
-    releases are asked for.
+    `only` maps a release to the target ids of interest (a claim checks just the rows it
+    holds): its state then lists only those targets, and only their follows are looked
+    at, so a release followed by thousands of channels costs what the claim holds. Each
+    guild's settings, follows and DM subscribers are read once however many releases.
     """
     found = await releases.releases_by_ids(tx, release_ids)
     revised = await releases.revised_at(tx, found)
@@ -44,13 +44,29 @@ async def release_states(
     states: dict[int, ReleaseState] = {}
     for guild_id, guild_releases in by_guild.items():
         guild = await settings.guild_settings(tx, guild_id)
-        guild_follows, subscribers = await _audience(tx, guild, target, guild_releases)
+        wanted_channels = (
+            None if only is None else {t for r in guild_releases for t in only.get(r.id, ())}
+        )
+        channel_follows = await _follows_by_channel(tx, guild_id, wanted_channels)
+        by_show: dict[int | None, list[Follow]] = defaultdict(list)
+        for followed in channel_follows.values():
+            for follow in followed:
+                by_show[follow.show_id].append(follow)
+        subscribers = await follows.dm_subscribers_of_shows(
+            tx, guild_id, {release.show.id for release in guild_releases}
+        )
         for release in guild_releases:
+            wanted = None if only is None else set(only.get(release.id, ()))
+            covering = [
+                f
+                for f in (*by_show.get(None, ()), *by_show.get(release.show.id, ()))
+                if wanted is None or f.channel_id in wanted
+            ]
             targets = release_targets(
-                release, guild, guild_follows, subscribers.get(release.show.id, ())
+                release, guild, covering, subscribers.get(release.show.id, ())
             )
-            if target is not None:
-                targets = tuple(t for t in targets if (t.id, t.kind) == target)
+            if wanted is not None:
+                targets = tuple(t for t in targets if t.id in wanted)
             states[release.id] = ReleaseState(
                 release=release,
                 targets=targets,
@@ -62,40 +78,33 @@ async def release_states(
     return states
 
 
-async def _audience(
-    tx: Transaction,
-    guild: GuildSettings,
-    target: tuple[int, TargetKind] | None,
-    guild_releases: Sequence[Release],
-) -> tuple[list[Follow], dict[int, list[DmSubscriber]]]:
-    """Read the follows and DM subscribers that may cover these releases."""
-    if target is not None and target[1] is TargetKind.CHANNEL:
-        return (await follows.follows_of_channels(tx, [target[0]]))[target[0]], {}
-    guild_follows = await follows.guild_follows(tx, guild.guild_id)
-    show_ids = {release.show.id for release in guild_releases}
-    subscribers = await follows.dm_subscribers_of_shows(tx, guild.guild_id, show_ids)
-    if target is not None:
-        guild_follows = []
-        subscribers = {
-            show: [s for s in subs if s.user_id == target[0]] for show, subs in subscribers.items()
-        }
-    return guild_follows, subscribers
+async def _follows_by_channel(
+    tx: Transaction, guild_id: int, channels: Collection[int] | None
+) -> dict[int, list[Follow]]:
+    """The guild's follows by channel (of these channels only, if given)."""
+    if channels is not None:
+        return await follows.follows_of_channels(tx, channels)
+    found: dict[int, list[Follow]] = defaultdict(list)
+    for follow in await follows.guild_follows(tx, guild_id):
+        found[follow.channel_id].append(follow)
+    return found
 
 
 async def history(
-    tx: Transaction, release_ids: Iterable[int], *, target_id: int | None = None
+    tx: Transaction, release_ids: Iterable[int], *, target_ids: Collection[int] | None = None
 ) -> dict[int, list[Sent]]:
-    """Return, per release, what Discord accepted about it (to `target_id` only, if given)."""
+    """Return, per release, what Discord accepted about it (to these targets only, if given)."""
     wanted = json.dumps(sorted(set(release_ids)))
+    targets = None if target_ids is None else json.dumps(sorted(set(target_ids)))
     rows = await tx.fetchall(
         """
         SELECT release_id, target_id, kind, offset_seconds, about_starts_at, about_precision,
                about_timezone, sent_at
         FROM deliveries
         WHERE release_id IN (SELECT value FROM json_each(?)) AND status = 'sent'
-          AND (? IS NULL OR target_id = ?)
+          AND (? IS NULL OR target_id IN (SELECT value FROM json_each(?)))
         """,
-        (wanted, target_id, target_id),
+        (wanted, targets, targets),
     )
     found: dict[int, list[Sent]] = defaultdict(list)
     for row in rows:

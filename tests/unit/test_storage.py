@@ -925,7 +925,7 @@ async def test_history_is_the_sent_rows_with_the_time_each_told(db: Database) ->
         await releases.save_release(tx, moved, NOW + timedelta(minutes=1))
     async with db.snapshot() as tx:
         history = await owed_state.history(tx, [release.id])
-        to_one = await owed_state.history(tx, [release.id, other.id], target_id=USER)
+        to_one = await owed_state.history(tx, [release.id, other.id], target_ids=[USER])
     at = NOW + timedelta(seconds=2)
     assert sorted(history[release.id], key=lambda s: s.target_id) == [
         Sent(CHANNEL, REMINDER, 2 * 86400, time, at),
@@ -973,7 +973,7 @@ async def test_release_states_read_the_release_its_audience_and_offsets(db: Data
     async with db.snapshot() as tx:
         states = await owed_state.release_states(tx, [release.id], timedelta(seconds=60))
         only = await owed_state.release_states(
-            tx, [release.id], timedelta(seconds=60), target=(OTHER_CHANNEL, TargetKind.CHANNEL)
+            tx, [release.id], timedelta(seconds=60), only={release.id: {OTHER_CHANNEL}}
         )
     state = states[release.id]
     assert state.release == release
