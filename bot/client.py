@@ -92,6 +92,7 @@ class AirdateBot(commands.Bot):
         self.follows = FollowService(database, clock, wake, debounce)
         self.subscriptions = SubscriptionService(database, clock, wake, debounce)
         self.guild_lifecycle = GuildLifecycle(database, clock, wake, debounce)
+        self._delivering = False
         self.rate_limited_responses = 0
         self.unexpected_errors: list[BaseException] = []
         self.tree.error(self.on_app_command_error)
@@ -106,8 +107,8 @@ class AirdateBot(commands.Bot):
             await self.load_extension(name)
         self.add_dynamic_items(RemindButton)
         await self.sync_commands()
-        self.delivery.start()
-        self.dispatcher.start()
+        # Delivery starts once Discord said which guilds the bot is in (on_ready): a
+        # guild that removed the bot while it was down must not be posted to first.
 
     async def close(self) -> None:
         await self.dispatcher.stop()
@@ -149,6 +150,10 @@ class AirdateBot(commands.Bot):
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
         # Guilds that invited the bot back, or removed it, while it was down.
         await self.guild_lifecycle.reconcile_presence({guild.id for guild in self.guilds})
+        if not self._delivering:
+            self._delivering = True
+            self.delivery.start()
+            self.dispatcher.start()
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock
+from bot.clock import Clock, utcnow
 from bot.scheduling.supervise import Backoff
 
 log = logging.getLogger(__name__)
@@ -102,10 +102,12 @@ class Dispatcher:
             if self._scheduler.get_job(WAKE_JOB_ID) is not None:
                 self._scheduler.remove_job(WAKE_JOB_ID)
             return
+        # APScheduler keeps wall-clock time; the engine's clock may be another (injected in
+        # tests, or stepped): arm for the same distance ahead on the wall clock.
         self._scheduler.add_job(
             self.wake,
             "date",
-            run_date=at,
+            run_date=utcnow() + (at - self._clock()),
             id=WAKE_JOB_ID,
             replace_existing=True,
             # An overdue wake-up (at start-up, or after a long pass) must still fire.

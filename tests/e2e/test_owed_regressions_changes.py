@@ -13,8 +13,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import MANAGE_GUILD, Server
 from tests.harness import RunningBot, rows, start_bot, wait_until
 from tests.simulator import DiscordSimulator, Perm
@@ -319,15 +317,6 @@ async def test_start_up_serves_a_guild_that_reinvited_the_bot_and_drops_one_that
     assert sim.messages(gone_news) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the dispatcher starts sending before READY and the start-up presence check: a "
-        "catch-up announcement is POSTed to a guild that removed the bot while it was down, "
-        "Discord's 403 50001 disables its announcement channel ('missing access'), and after "
-        "the guild invites the bot back nothing ahead is posted there"
-    ),
-)
 async def test_a_guild_that_removed_the_bot_while_it_was_down_is_not_sent_its_catch_up(
     server: Server, airdate: RunningBot, db_path: Path
 ) -> None:
