@@ -163,8 +163,10 @@ class Transaction:
             raise RuntimeError("INSERT produced no row id")
         return rowid
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._connection.executemany(sql, rows)
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        """Run one statement per row; return the number of rows changed in all."""
+        cursor = await self._connection.executemany(sql, rows)
+        return max(cursor.rowcount, 0)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         cursor = await self._connection.execute(sql, params)

@@ -73,7 +73,9 @@ class OutboxRow:
 async def rows_of_releases(
     tx: Transaction, release_ids: Iterable[int], *, target_id: int | None = None
 ) -> dict[DeliveryKey, OutboxRow]:
-    """Return every row of these releases (to `target_id` only, if given), by key."""
+    """Return the rows of these releases still pending or in flight (to `target_id` only,
+    if given), by key: what a reconcile may reschedule or skip. Rows owed again are found
+    by their unique key, without reading every row ever skipped."""
     rows = await tx.fetchall(
         """
         SELECT d.id, d.release_id, d.kind, d.offset_seconds, d.revision, d.target_id,
@@ -81,19 +83,21 @@ async def rows_of_releases(
         FROM deliveries d JOIN releases r ON r.id = d.release_id
         WHERE d.release_id IN (SELECT value FROM json_each(?))
           AND (? IS NULL OR d.target_id = ?)
+          AND d.status IN ('pending', 'sending')
         """,
         (json.dumps(sorted(set(release_ids))), target_id, target_id),
     )
-    return {
-        (key := _key(row)): OutboxRow(
+    found = {}
+    for row in rows:
+        key = _key(row)
+        found[key] = OutboxRow(
             id=row["id"],
             key=key,
-            status=DeliveryStatus(row["status"]),
+            status=_STATUSES[row["status"]],
             due_at=from_epoch(row["due_at"]),
-            old_time=_old_time(row, row["timezone"]),
+            old_time=None if row["old_precision"] is None else _old_time(row, row["timezone"]),
         )
-        for row in rows
-    }
+    return found
 
 
 async def make_owed(
@@ -115,16 +119,19 @@ async def make_owed(
     """
     change = OutboxChange()
     wanted = {message.key: message for message in owed}
-    inserts, updates, revivals = [], [], []
+    missing, updates = [], []
     for key, message in wanted.items():
         row = rows.get(key)
         due = to_epoch(message.due_at)
         old = message.old_time
         old_at = None if old is None else maybe_epoch(old.at)
         old_precision = None if old is None else old.precision.value
-        if row is None:
+        if row is not None and row.status is DeliveryStatus.PENDING:
+            if row.due_at != message.due_at or row.old_time != old:
+                updates.append((due, old_at, old_precision, row.id))
+        elif row is None or row.status is not DeliveryStatus.SENDING:
             about = about_of(key.release_id)
-            inserts.append(
+            missing.append(
                 (
                     key.release_id,
                     guild_of(key.release_id),
@@ -142,49 +149,49 @@ async def make_owed(
                     to_epoch(now),
                 )
             )
-        elif row.status is DeliveryStatus.PENDING:
-            if row.due_at != message.due_at or row.old_time != old:
-                updates.append((due, old_at, old_precision, row.id))
-        elif row.status is DeliveryStatus.SKIPPED or (
-            row.status is DeliveryStatus.FAILED and message.due_at > now
-        ):
-            revivals.append((due, old_at, old_precision, row.id))
     stale = [
         (reason, row.id)
         for key, row in rows.items()
         if key not in wanted and row.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
     ]
-    await tx.executemany(
+    # A row whose key exists already was skipped (or failed, or sent): reconciling does
+    # not read those, the unique key finds them. Skipped, or failed and still ahead, is
+    # owed again; sent is history and stays.
+    change.added = await tx.executemany(
         """
         INSERT INTO deliveries
             (release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
              due_at, old_starts_at, old_precision, about_starts_at, about_precision,
              about_timezone, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING
         """,
-        inserts,
+        missing,
     )
+    if change.added < len(missing):
+        change.revived = await tx.executemany(
+            """
+            UPDATE deliveries SET status = 'pending', due_at = ?, old_starts_at = ?,
+                old_precision = ?, attempts = 0, nonce = NULL, fingerprint = NULL, late = 0,
+                lease_expires_at = NULL, last_error = NULL
+            WHERE release_id = ? AND kind = ? AND offset_seconds = ? AND revision = ?
+              AND target_id = ?
+              AND (status = 'skipped' OR (status = 'failed' AND ? > ?))
+            """,
+            [(m[7], m[8], m[9], *m[0:1], *m[2:6], m[7], to_epoch(now)) for m in missing],
+        )
+    change.updated = len(updates)
     await tx.executemany(
         "UPDATE deliveries SET due_at = ?, old_starts_at = ?, old_precision = ? "
         "WHERE id = ? AND status = 'pending'",
         updates,
     )
-    await tx.executemany(
-        """
-        UPDATE deliveries SET status = 'pending', due_at = ?, old_starts_at = ?,
-            old_precision = ?, attempts = 0, nonce = NULL, fingerprint = NULL, late = 0,
-            lease_expires_at = NULL, last_error = NULL
-        WHERE id = ? AND status IN ('skipped', 'failed')
-        """,
-        revivals,
-    )
+    change.skipped = len(stale)
     await tx.executemany(
         "UPDATE deliveries SET status = 'skipped', last_error = ?, lease_expires_at = NULL "
         "WHERE id = ? AND status IN ('pending', 'sending')",
         stale,
     )
-    change.added, change.updated = len(inserts), len(updates)
-    change.revived, change.skipped = len(revivals), len(stale)
     return change
 
 
@@ -198,14 +205,19 @@ class OutboxChange:
     skipped: int = 0
 
 
+_KINDS = {kind.value: kind for kind in DeliveryKind}
+_TARGET_KINDS = {kind.value: kind for kind in TargetKind}
+_STATUSES = {status.value: status for status in DeliveryStatus}
+
+
 def _key(row: aiosqlite.Row) -> DeliveryKey:
     return DeliveryKey(
         row["release_id"],
-        DeliveryKind(row["kind"]),
+        _KINDS[row["kind"]],
         row["offset_seconds"],
         row["revision"],
         row["target_id"],
-        TargetKind(row["target_kind"]),
+        _TARGET_KINDS[row["target_kind"]],
     )
 
 
