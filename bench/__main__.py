@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import fanout
+from bench import fanout, reconcile
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -43,7 +43,10 @@ def machine() -> str:
 
 
 def sections() -> list[tuple[str, Callable[[bool], str]]]:
-    found: list[tuple[str, Callable[[bool], str]]] = [("fan-out", fanout.run)]
+    found: list[tuple[str, Callable[[bool], str]]] = [
+        ("fan-out", fanout.run),
+        ("reconcile", reconcile.run),
+    ]
     try:
         from bench import scale
     except ImportError:
