@@ -179,6 +179,15 @@ class DiscordSimulator:
         return self._rest.nonce_hits
 
     @property
+    def nonce_window_seconds(self) -> float:
+        """How long a nonce returns its first message; 0 makes Discord forget every nonce."""
+        return self._rest.nonce_window_seconds
+
+    @nonce_window_seconds.setter
+    def nonce_window_seconds(self, seconds: float) -> None:
+        self._rest.nonce_window_seconds = seconds
+
+    @property
     def interaction_replies(self) -> list[InteractionReply]:
         return self._book.replies
 
