@@ -146,7 +146,9 @@ def _classify(error: discord.HTTPException) -> DeliveryError:
 
 def _lost(error: Exception) -> DeliveryError:
     """A dropped or refused connection: Discord may or may not have the message."""
-    return DeliveryError(f"connection: {type(error).__name__}", retryable=True)
+    return DeliveryError(
+        f"connection: {type(error).__name__}", retryable=True, maybe_delivered=True
+    )
 
 
 def _unique(titles: Sequence[str]) -> list[str]:

@@ -40,6 +40,10 @@ class Batch:
     look_first: bool = False
     #: Monotonic time before which the message must not leave (its due moment).
     not_before: float = 0.0
+    #: Rows whose earlier attempt may have reached Discord (verified if no longer owed).
+    unconfirmed_ids: frozenset[int] = frozenset()
+    #: Only look for the message (by fingerprint) and record it if found; never send.
+    verify: bool = False
     #: Monotonic time of the claim (or last check), to tell whether the guild changed since.
     #: `claimed_at` and `not_before` are in the engine's monotonic clock.
     claimed_at: float = 0.0
@@ -70,6 +74,17 @@ class Batch:
             keys=tuple(self.keys[i] for i in kept),
             notifications=tuple(self.notifications[i] for i in kept),
             roles=tuple(self.roles[i] for i in kept),
+        )
+
+    def verifying(self, delivery_ids: Sequence[int]) -> Batch:
+        """A batch that only looks for these rows' message, as first composed."""
+        kept = [i for i, d in enumerate(self.delivery_ids) if d in delivery_ids]
+        return replace(
+            self.keeping(kept),
+            verify=True,
+            look_first=True,
+            notifications=(),
+            roles=tuple(() for _ in kept),
         )
 
 
@@ -173,12 +188,46 @@ def build_batches(
                     deadline=min(_deadline(n) for n in notifications),
                     fingerprint=next((r.fingerprint for r in chunk if r.fingerprint), ""),
                     look_first=any(now - at > nonce_window for at in expired),
+                    unconfirmed_ids=frozenset(r.delivery_id for r in chunk if r.unconfirmed),
                     not_before=claimed_at
                     + max((row.due_at - now).total_seconds() for row in chunk),
                     claimed_at=claimed_at,
                 )
             )
     return batches
+
+
+def verify_batches(rows: Sequence[ClaimedRow], now: datetime, claimed_at: float) -> list[Batch]:
+    """Batches that only look for messages an earlier attempt may have posted.
+
+    Rows no longer owed whose send may have reached Discord are not forgotten: the
+    message first composed is looked for, and recorded as sent if it is there.
+    """
+    groups: dict[tuple[int, str], list[ClaimedRow]] = defaultdict(list)
+    for row in rows:
+        assert row.fingerprint, "only a row once composed can be looked for"
+        groups[(row.key.target_id, row.fingerprint)].append(row)
+    return [
+        Batch(
+            guild_id=group[0].guild_id,
+            target_id=target_id,
+            target_kind=group[0].key.target_kind,
+            nonce=group[0].nonce or "",
+            delivery_ids=tuple(row.delivery_id for row in group),
+            keys=tuple(row.key for row in group),
+            notifications=(),
+            roles=tuple(() for _ in group),
+            attempts=max(row.attempts for row in group),
+            deadline=now + ANNOUNCEMENT_CATCH_UP,
+            fingerprint=fingerprint,
+            look_first=True,
+            unconfirmed_ids=frozenset(row.delivery_id for row in group),
+            verify=True,
+            not_before=claimed_at,
+            claimed_at=claimed_at,
+        )
+        for (target_id, fingerprint), group in groups.items()
+    ]
 
 
 def _notification(row: ClaimedRow, now_owed: OwedNow, now: datetime) -> Notification:

@@ -31,6 +31,7 @@ from bot.services.batches import (
     owed_now,
     started_reminders,
     still_owed,
+    verify_batches,
 )
 from bot.storage import deliveries, releases, settings
 from bot.storage.database import Database, Transaction
@@ -47,11 +48,20 @@ RECORD_EVERY_SECONDS = 0.05
 class DeliveryError(Exception):
     """A send that did not go through; `retryable` says whether trying again can help."""
 
-    def __init__(self, reason: str, *, retryable: bool, code: int | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        code: int | None = None,
+        maybe_delivered: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.code = code
+        #: No answer came (a timeout, a dropped connection): Discord may have the message.
+        self.maybe_delivered = maybe_delivered
 
 
 class Sender(Protocol):
@@ -233,6 +243,13 @@ class DeliveryService:
                 row for row in claimed if row.key in now_owed.owed and row.delivery_id not in stale
             ]
             kept = {row.delivery_id for row in sendable}
+            # Not to be sent, but an earlier attempt may be in Discord: look for it first.
+            looked_for = [
+                row
+                for row in claimed
+                if row.delivery_id not in kept and row.unconfirmed and row.fingerprint
+            ]
+            kept |= {row.delivery_id for row in looked_for}
             skipped = [row.delivery_id for row in claimed if row.delivery_id not in kept]
             await deliveries.mark_skipped(tx, skipped, "not owed when due")
             batches = []
@@ -262,6 +279,7 @@ class DeliveryService:
                     for b in batches
                 ],
             )
+        batches += verify_batches(looked_for, now, self._monotonic())
         for batch in batches:
             self._in_flight.update(batch.delivery_ids)
         self.stats.dropped += len(skipped)
@@ -303,9 +321,17 @@ class DeliveryService:
         return checked, started + dropped
 
     async def _send(self, batch: Batch) -> None:
+        if batch.verify:
+            await self._verify(batch)
+            return
         checked, dropped = await self._checked(batch)
         if dropped:
-            self._record(Outcome(batch, dropped=dropped, drop_reason="no longer owed"))
+            maybe_there = [i for i in dropped if i in batch.unconfirmed_ids and batch.fingerprint]
+            gone = tuple(i for i in dropped if i not in maybe_there)
+            if gone:
+                self._record(Outcome(batch, dropped=gone, drop_reason="no longer owed"))
+            if maybe_there:
+                self._queue.put(batch.verifying(maybe_there))
         if not checked.delivery_ids:
             return
         batch = checked
@@ -321,7 +347,8 @@ class DeliveryService:
                 if message_id is None:
                     message_id = await self._sender.send(batch)
         except TimeoutError:
-            self._record(Outcome(batch, error=DeliveryError("timed out", retryable=True)))
+            lost = DeliveryError("timed out", retryable=True, maybe_delivered=True)
+            self._record(Outcome(batch, error=lost))
         except DeliveryError as error:
             self._record(Outcome(batch, error=error))
         except Exception as error:
@@ -330,6 +357,26 @@ class DeliveryService:
             self._record(Outcome(batch, error=DeliveryError(repr(error), retryable=False)))
         else:
             self._record(Outcome(batch, message_id=message_id))
+
+    async def _verify(self, batch: Batch) -> None:
+        """Look for a message no longer owed that an earlier attempt may have posted."""
+        try:
+            async with asyncio.timeout(self._policy.send_timeout.total_seconds()):
+                found = await self._sender.find_sent(batch)
+        except TimeoutError:
+            self._record(Outcome(batch, error=DeliveryError("timed out", retryable=True)))
+            return
+        except DeliveryError as error:
+            self._record(Outcome(batch, error=error))
+            return
+        if found is None:
+            self._record(
+                Outcome(batch, dropped=batch.delivery_ids, drop_reason="no longer owed; not sent")
+            )
+            return
+        self.stats.found_after_lease += 1
+        log.info("found message %s posted before its release changed", found)
+        self._record(Outcome(batch, message_id=found))
 
     # ------------------------------------------------------------------ recording
     def _record(self, outcome: Outcome) -> None:
@@ -389,7 +436,7 @@ class DeliveryService:
         announced = {pair for batch in sent for pair in batch.announced}
         for release_id, revision in sorted(announced):
             await releases.mark_released(tx, release_id, revision)
-        told = {n.release.id: n.release.revision for b in sent for n in b.notifications}
+        told = {key.release_id: key.revision for b in sent for key in b.keys}
         if not told:
             return
         current = await releases.releases_by_ids(tx, told)
@@ -434,7 +481,13 @@ class DeliveryService:
             log.warning(
                 "send to %s failed (%s); retrying in %s", batch.target_id, error.reason, backoff
             )
-            await deliveries.retry_at(tx, batch.delivery_ids, now + backoff, error.reason)
+            await deliveries.retry_at(
+                tx,
+                batch.delivery_ids,
+                now + backoff,
+                error.reason,
+                maybe_delivered=error.maybe_delivered,
+            )
         else:
             self.stats.failed += 1
             log.error("send to %s failed for good: %s", batch.target_id, error.reason)

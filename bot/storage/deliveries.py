@@ -37,6 +37,10 @@ class ClaimedRow:
     fingerprint: str | None = None
     #: Set when an earlier attempt's lease ran out: that attempt may have reached Discord.
     lease_expired_at: datetime | None = None
+    #: An earlier attempt may have reached Discord without an answer.
+    unconfirmed: bool = False
+    #: No longer owed, but maybe in Discord: look for it, record it if there, else skip.
+    verify_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,8 @@ class OutboxRow:
     status: DeliveryStatus
     due_at: datetime
     old_time: ReleaseTime | None
+    #: An attempt may have reached Discord without an answer.
+    unconfirmed: bool = False
 
 
 async def rows_of_releases(
@@ -79,7 +85,8 @@ async def rows_of_releases(
     rows = await tx.fetchall(
         """
         SELECT d.id, d.release_id, d.kind, d.offset_seconds, d.revision, d.target_id,
-               d.target_kind, d.status, d.due_at, d.old_starts_at, d.old_precision, r.timezone
+               d.target_kind, d.status, d.due_at, d.old_starts_at, d.old_precision,
+               d.unconfirmed, r.timezone
         FROM deliveries d JOIN releases r ON r.id = d.release_id
         WHERE d.release_id IN (SELECT value FROM json_each(?))
           AND (? IS NULL OR d.target_id = ?)
@@ -96,6 +103,7 @@ async def rows_of_releases(
             status=_STATUSES[row["status"]],
             due_at=from_epoch(row["due_at"]),
             old_time=None if row["old_precision"] is None else _old_time(row, row["timezone"]),
+            unconfirmed=bool(row["unconfirmed"]),
         )
     return found
 
@@ -114,7 +122,8 @@ async def make_owed(
 
     A missing row is added; a pending row gets its due time (and a notice its old time)
     recomputed; a skipped row, or a failed one still ahead, is owed again: pending, its
-    attempts and nonce cleared. A pending or sending row not in `owed` is skipped.
+    attempts and nonce cleared. A pending row not in `owed` is skipped; a row in flight
+    not in `owed` is marked to be verified (it may be in Discord already).
     `guild_of` and `about_of` give a release's guild and current time.
     """
     change = OutboxChange()
@@ -152,7 +161,19 @@ async def make_owed(
     stale = [
         (reason, row.id)
         for key, row in rows.items()
-        if key not in wanted and row.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+        if key not in wanted and row.status is DeliveryStatus.PENDING
+    ]
+    # A row in flight may already be in Discord (its answer lost, or the process gone):
+    # no longer owed, it is verified (looked for) before it is given up, never forgotten.
+    to_verify = [
+        (row.id,)
+        for key, row in rows.items()
+        if key not in wanted and row.status is DeliveryStatus.SENDING
+    ]
+    owed_again = [
+        (row.id,)
+        for key, row in rows.items()
+        if key in wanted and row.status is DeliveryStatus.SENDING
     ]
     # A row whose key exists already was skipped (or failed, or sent): reconciling does
     # not read those, the unique key finds them. Skipped, or failed and still ahead, is
@@ -186,7 +207,15 @@ async def make_owed(
         "WHERE id = ? AND status = 'pending'",
         updates,
     )
-    change.skipped = len(stale)
+    change.skipped = len(stale) + len(to_verify)
+    await tx.executemany(
+        "UPDATE deliveries SET verify_only = 1, last_error = 'no longer owed: verify' "
+        "WHERE id = ? AND status = 'sending'",
+        to_verify,
+    )
+    await tx.executemany(
+        "UPDATE deliveries SET verify_only = 0 WHERE id = ? AND verify_only = 1", owed_again
+    )
     await tx.executemany(
         "UPDATE deliveries SET status = 'skipped', last_error = ?, lease_expires_at = NULL "
         "WHERE id = ? AND status IN ('pending', 'sending')",
@@ -253,7 +282,7 @@ async def claim_due(
         SELECT d.id, d.release_id, d.guild_id, d.kind, d.offset_seconds, d.revision,
                d.target_id, d.target_kind, d.due_at, d.lease_expires_at, d.status,
                d.attempts, d.nonce, d.late, d.old_starts_at, d.old_precision, d.fingerprint,
-               r.timezone
+               d.unconfirmed, d.verify_only, r.timezone
         FROM deliveries d JOIN releases r ON r.id = d.release_id
         WHERE d.id IN (SELECT id FROM due)
         ORDER BY d.due_at, d.id
@@ -281,6 +310,9 @@ async def claim_due(
             lease_expired_at=(
                 from_epoch(row["lease_expires_at"]) if row["status"] == "sending" else None
             ),
+            # A lease that ran out is an attempt whose outcome nobody recorded.
+            unconfirmed=bool(row["unconfirmed"]) or row["status"] == "sending",
+            verify_only=bool(row["verify_only"]),
         )
         for row in rows
     ]
@@ -327,15 +359,23 @@ async def mark_failed(tx: Transaction, delivery_ids: Sequence[int], error: str) 
 
 
 async def retry_at(
-    tx: Transaction, delivery_ids: Sequence[int], when: datetime, error: str | None
+    tx: Transaction,
+    delivery_ids: Sequence[int],
+    when: datetime,
+    error: str | None,
+    *,
+    maybe_delivered: bool = False,
 ) -> None:
-    """Keep the lease until `when`; the row is claimed again then, with the same nonce."""
+    """Keep the lease until `when`; the row is claimed again then, with the same nonce.
+
+    `maybe_delivered`: the attempt got no answer, so Discord may have the message.
+    """
     await tx.executemany(
-        "UPDATE deliveries SET lease_expires_at = ?, last_error = coalesce(?, last_error) "
-        "WHERE id = ? AND status = 'sending'",
+        "UPDATE deliveries SET lease_expires_at = ?, last_error = coalesce(?, last_error), "
+        "unconfirmed = max(unconfirmed, ?) WHERE id = ? AND status = 'sending'",
         [
-            (to_epoch(when), None if error is None else error[:500], delivery_id)
-            for delivery_id in delivery_ids
+            (to_epoch(when), None if error is None else error[:500], int(maybe_delivered), i)
+            for i in delivery_ids
         ],
     )
 

@@ -44,6 +44,9 @@ class Told:
     offset: int
     about: datetime
     at: datetime
+    #: Discord took it but its answer was lost: the engine cannot know until it finds it.
+    message_id: int = 0
+    confirmed: bool = True
 
 
 @dataclass
@@ -128,7 +131,11 @@ class Model:
                 continue
             audience = self.audience(release)
             for target, (since, _) in audience.items():
-                told = [t for t in self.told if t.target == target and t.release == rid]
+                # The rule can only know what was confirmed: posts whose answer was lost
+                # count once the engine has found and recorded them.
+                told = [
+                    t for t in self.told if t.target == target and t.release == rid and t.confirmed
+                ]
                 own_told = told
                 inherits = (
                     target == self.channel

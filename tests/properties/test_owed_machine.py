@@ -298,6 +298,8 @@ class OwedMachine(RuleBasedStateMachine):
                         key.offset_seconds,
                         about,
                         post.at,
+                        post.message_id,
+                        confirmed=post.message_id not in self.discord.unanswered,
                     )
                 )
             if post.target_id not in USERS:
@@ -306,17 +308,25 @@ class OwedMachine(RuleBasedStateMachine):
                 )
                 assert set(post.roles) == expected, f"post to {post.target_id} pinged {post.roles}"
         self.seen_posts = len(self.discord.posted)
+        self._confirm_found_posts()
+
+    def _confirm_found_posts(self) -> None:
+        """A post whose answer was lost counts as told once the engine recorded it."""
+        waiting = [t for t in self.model.told if not t.confirmed]
+        if not waiting or self.engine.database is None:
+            return
+        recorded = {
+            int(str(message_id))
+            for (message_id,) in self.engine.rows(
+                "SELECT message_id FROM deliveries WHERE status = 'sent'"
+            )
+        }
+        for told in waiting:
+            if told.message_id in recorded:
+                told.confirmed = True
 
     def _lost_answer_resend(self, post: object) -> bool:
         return False
-
-    def _accepted_unconfirmed(self, message: tuple[int, int, str, int]) -> bool:
-        _target, release_id, _kind, _offset = message
-        release = self.model.releases[release_id]
-        return any(
-            (t.target, t.release, t.kind, t.offset) == message and close(t.about, release.at)
-            for t in self.model.told
-        )
 
     def _refused(self, target: int) -> None:
         if target in USERS:
@@ -338,14 +348,12 @@ class OwedMachine(RuleBasedStateMachine):
         rows = self.engine.rows(
             "SELECT d.target_id, d.release_id, d.kind, d.offset_seconds, d.status, d.due_at, "
             "d.revision = r.revision FROM deliveries d JOIN releases r ON r.id = d.release_id "
-            "WHERE d.status IN ('pending', 'sending', 'failed')"
+            "WHERE d.status IN ('pending', 'sending', 'failed') AND d.verify_only = 0"
         )
         unsent: dict[tuple[int, int, str, int], tuple[str, int]] = {}
         for target, release, kind, offset, status, due_at, current in rows:
             message = (int(str(target)), int(str(release)), str(kind), int(str(offset)))
             status, due_at = str(status), int(str(due_at))
-            if status == "sending" and self._accepted_unconfirmed(message):
-                continue  # Discord took it but the answer was lost: the resend will confirm it
             if status in ("pending", "sending"):
                 assert current and message in owed, f"{status} row {message} is not owed now"
                 unsent[message] = (status, due_at)

@@ -73,6 +73,8 @@ class FakeDiscord:
     lose_answer: set[int] = field(default_factory=set)
     #: Every refusal Discord gave for good: (target, when).
     refusals: list[tuple[int, datetime]] = field(default_factory=list)
+    #: Messages Discord posted whose answer was lost on the way back.
+    unanswered: set[int] = field(default_factory=set)
     #: Every passing fault a send met: (target, when).
     faults: list[tuple[int, datetime]] = field(default_factory=list)
     _by_nonce: dict[str, tuple[Posted, datetime]] = field(default_factory=dict)
@@ -109,7 +111,8 @@ class FakeDiscord:
         if batch.target_id in self.lose_answer:
             self.lose_answer.discard(batch.target_id)
             self.faults.append((batch.target_id, self.clock.now))
-            raise DeliveryError("timed out", retryable=True)
+            self.unanswered.add(message.message_id)
+            raise DeliveryError("timed out", retryable=True, maybe_delivered=True)
         return message.message_id
 
     async def find_sent(self, batch: Batch) -> int | None:

@@ -560,7 +560,9 @@ async def test_make_owed_leaves_a_row_in_flight_alone_while_owed(db: Database) -
     assert await outbox(db) == before
 
 
-async def test_make_owed_skips_pending_and_sending_rows_no_longer_owed(db: Database) -> None:
+async def test_make_owed_skips_pending_rows_and_verifies_sending_ones_no_longer_owed(
+    db: Database,
+) -> None:
     release = await add_release(db, "Oshi no Ko", "Season 2")
     other = await add_release(db, "Frieren", "Season 2")
     pending = owe(release, ANNOUNCEMENT, NOW + HOUR)
@@ -577,13 +579,15 @@ async def test_make_owed_skips_pending_and_sending_rows_no_longer_owed(db: Datab
     change = await make_owed(db, [release], [], NOW, reason="release removed")
     assert change == deliveries.OutboxChange(skipped=2)
     rows = await outbox(db)
-    for message in (pending, sending):
-        row = rows[message.key]
-        assert (row["status"], row["last_error"], row["lease_expires_at"]) == (
-            "skipped",
-            "release removed",
-            None,
-        )
+    row = rows[pending.key]
+    assert (row["status"], row["last_error"], row["lease_expires_at"]) == (
+        "skipped",
+        "release removed",
+        None,
+    )
+    # In flight, it may be in Discord already: kept, to be looked for before it is dropped.
+    row = rows[sending.key]
+    assert (row["status"], row["verify_only"]) == ("sending", 1)
     assert rows[was_sent.key]["status"] == "sent"
     assert rows[was_failed.key]["status"] == "failed"
     # Only the rows of the releases reconciled are looked at.
@@ -821,8 +825,9 @@ async def test_mark_sent_records_a_row_whatever_its_status(db: Database, status:
     if status != "pending":
         await claimed_id(db, announcement)
     if status == "skipped":
-        # Removed while in flight: no longer owed, but the send still landed.
-        await make_owed(db, [release], [], reason="release removed")
+        # Dropped while in flight (no longer owed), but the send still landed.
+        async with db.transaction() as tx:
+            await deliveries.mark_skipped(tx, [delivery_id], "no longer owed")
     if status == "failed":
         await failed(db, [delivery_id])
     assert await status_of(db, announcement.key) == status

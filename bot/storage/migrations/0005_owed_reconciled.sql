@@ -31,3 +31,9 @@ UPDATE subscriptions SET since = created_at;
 -- owed (messages due since `previous_channel_since` that it never got), nothing else.
 ALTER TABLE guild_settings ADD COLUMN previous_channel_id INTEGER;
 ALTER TABLE guild_settings ADD COLUMN previous_channel_since INTEGER;
+
+-- An attempt whose answer never came (a timeout, a dropped connection) may have reached
+-- Discord. Such a row is never simply skipped: when no longer owed it is kept to be
+-- verified (its message looked for by fingerprint) and recorded as sent if it is there.
+ALTER TABLE deliveries ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN verify_only INTEGER NOT NULL DEFAULT 0;
