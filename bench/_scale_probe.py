@@ -130,6 +130,9 @@ class RecordingSender:
         self.burst = 0
         self.rows = 0
 
+    async def wait_turn(self) -> None:
+        return None
+
     def fingerprint(self, batch: Any) -> str:
         return str(batch.nonce)
 

@@ -36,6 +36,10 @@ class ChannelSender:
         self._guild_unavailable = guild_unavailable
         self._dm_channels: dict[int, int] = {}
 
+    async def wait_turn(self) -> None:
+        """Wait for the bot-wide rate limit to allow one more request."""
+        await self._limiter.acquire()
+
     def fingerprint(self, batch: Batch) -> str:
         return content_fingerprint(compose(batch.notifications, batch.ping_role_ids).content)
 
@@ -47,7 +51,8 @@ class ChannelSender:
             remind_buttons=batch.target_kind is TargetKind.CHANNEL,
         )
         titles = [n.release.show.title for n in batch.notifications]
-        await self._limiter.acquire()
+        # The engine took this request's turn at the rate limiter (`wait_turn`) before it
+        # checked the batch is still owed: the check is as fresh as the send.
         try:
             # A nonce makes discord.py send enforce_nonce: a resend within Discord's window
             # returns the first message instead of posting a second one.

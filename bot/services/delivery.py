@@ -65,6 +65,9 @@ class DeliveryError(Exception):
 
 
 class Sender(Protocol):
+    async def wait_turn(self) -> None:
+        """Wait until the bot's rate limit allows the next request."""
+
     def fingerprint(self, batch: Batch) -> str:
         """Return a hash of the message the batch composes, to recognise it later."""
 
@@ -324,6 +327,9 @@ class DeliveryService:
         if batch.verify:
             await self._verify(batch)
             return
+        # Wait for the rate limit first, then check: a change confirmed to a moderator
+        # meanwhile is seen, and nothing leaves on a check made before it.
+        await self._sender.wait_turn()
         checked, dropped = await self._checked(batch)
         if dropped:
             maybe_there = [i for i in dropped if i in batch.unconfirmed_ids and batch.fingerprint]
@@ -344,6 +350,8 @@ class DeliveryService:
                     if message_id is not None:
                         self.stats.found_after_lease += 1
                         log.info("found message %s already posted for %s", message_id, batch.nonce)
+                    else:
+                        await self._sender.wait_turn()
                 if message_id is None:
                     message_id = await self._sender.send(batch)
         except TimeoutError:

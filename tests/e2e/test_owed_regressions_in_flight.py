@@ -173,12 +173,6 @@ async def test_a_release_removed_mid_fan_out_stops_and_stays_cancelled(
 IN_FLIGHT_GRACE = 0.05
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="each sender checks its batch, then waits its turn at the bot's rate limiter "
-    "(1/40 s per message, 16 senders) before posting: up to 16 channels are posted to up "
-    "to 0.4 s after the moderator was told the release was cancelled",
-)
 async def test_no_channel_is_posted_to_after_the_remove_was_confirmed(
     server: Server, db_path: Path
 ) -> None:

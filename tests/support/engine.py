@@ -81,6 +81,9 @@ class FakeDiscord:
     _next_id: int = 1
     told_guilds: list[tuple[int, str]] = field(default_factory=list)
 
+    async def wait_turn(self) -> None:
+        await asyncio.sleep(0)
+
     def fingerprint(self, batch: Batch) -> str:
         return "|".join(sorted(f"{k}" for k in batch.keys))
 
