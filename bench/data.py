@@ -95,9 +95,9 @@ def build_outbox(path: Path, pending: int, *, burst: int, sending: int, seed: in
     starts = [now + 2 * DAY + rng.randrange(365 * DAY) for _ in range(releases)]
     connection.executemany(
         "INSERT INTO releases (id, show_id, guild_id, label, starts_at, precision, timezone, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'exact', 'UTC', ?, ?)",
+        "created_at, updated_at, revised_at) VALUES (?, ?, ?, ?, ?, 'exact', 'UTC', ?, ?, ?)",
         (
-            (i, (i - 1) % shows + 1, GUILD_ID, f"Episode {i}", starts[i - 1], now, now)
+            (i, (i - 1) % shows + 1, GUILD_ID, f"Episode {i}", starts[i - 1], now, now, now - DAY)
             for i in range(1, releases + 1)
         ),
     )
@@ -148,6 +148,18 @@ def build_outbox(path: Path, pending: int, *, burst: int, sending: int, seed: in
 
     for chunk in _chunks(rows()):
         connection.executemany(sql, chunk)
+    # The audience those rows are owed to (a claim sends only what is owed): each burst
+    # channel follows its release's show, the few ordinary channels follow everything.
+    connection.executemany(
+        "INSERT INTO follows (guild_id, channel_id, show_id, created_at, since) "
+        "VALUES (?, ?, ?, ?, ?)",
+        ((GUILD_ID, BURST_CHANNEL_BASE + i, (i // 10) % shows + 1, now, now) for i in range(burst)),
+    )
+    connection.executemany(
+        "INSERT INTO follows (guild_id, channel_id, show_id, created_at, since) "
+        "VALUES (?, ?, NULL, ?, ?)",
+        ((GUILD_ID, channel, now, now) for channel in FOLLOW_CHANNELS),
+    )
     connection.execute("COMMIT")
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
