@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -38,6 +39,11 @@ COGS = (
     "cogs.subscriptions",
     "cogs.guild_events",
     "cogs.help",
+)
+DATABASE_BUSY_REPLY = (
+    "Airdate could not save that just now: its database is busy (another program, such as "
+    "a backup, is holding it) or its disk is full. Nothing was changed; try again in a "
+    "minute."
 )
 UNEXPECTED_ERROR_REPLY = (
     "Something went wrong on Airdate's side and nothing was changed. Please try again; "
@@ -166,6 +172,9 @@ class AirdateBot(commands.Bot):
             reply = "Only members with the **Manage Server** permission can do that."
         elif isinstance(cause, app_commands.NoPrivateMessage):
             reply = "Airdate's commands work inside a server, not in direct messages."
+        elif isinstance(cause, sqlite3.OperationalError) and _database_unavailable(cause):
+            log.warning("command %r could not write: %s", _name(interaction), cause)
+            reply = DATABASE_BUSY_REPLY
         elif isinstance(cause, app_commands.TransformerError):
             reply = "That option's value doesn't fit. Pick one from the list Discord offers."
         else:
@@ -177,6 +186,16 @@ class AirdateBot(commands.Bot):
             )
             reply = UNEXPECTED_ERROR_REPLY
         await send_ephemeral(interaction, reply)
+
+
+def _database_unavailable(error: sqlite3.OperationalError) -> bool:
+    """A locked, busy or full database: a passing condition, not a bug."""
+    text = str(error).lower()
+    return any(word in text for word in ("locked", "busy", "disk is full", "disk i/o"))
+
+
+def _name(interaction: discord.Interaction) -> str | None:
+    return interaction.command.qualified_name if interaction.command else None
 
 
 def _amortise_bucket_cleanup(http: discord.http.HTTPClient) -> None:

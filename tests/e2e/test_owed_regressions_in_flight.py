@@ -525,6 +525,6 @@ async def test_commands_answer_in_time_while_another_process_holds_the_write_loc
         assert add_seconds >= HOLD_SECONDS - 0.5
         assert unexpected == []
     else:  # the busy timeout (5 s) ran out first: told so, and nothing half-saved
-        assert "nothing was changed" in content and "try again" in content, content
+        assert "database is busy" in content and "Nothing was changed" in content, content
         assert saved == []
-        assert unexpected and all("locked" in str(e) for e in unexpected), unexpected
+        assert unexpected == []  # a passing condition, said plainly, not a bug
