@@ -73,6 +73,8 @@ class OwedMachine(RuleBasedStateMachine):
         self.grace_until: datetime = self.clock.now
         self.faulty: dict[int, datetime] = {}
         self.seen_posts = 0
+        #: What the model said was owed and due right after the engine's last turn.
+        self.due_after_delivery: dict[tuple[int, int, str, int], datetime] = {}
 
     def run(self, coroutine: object) -> object:
         return self.loop.run_until_complete(coroutine)  # type: ignore[arg-type]
@@ -110,10 +112,12 @@ class OwedMachine(RuleBasedStateMachine):
             return
         model = self.model.releases[release]
         at = result.release.time.at  # type: ignore[attr-defined]
-        if at != model.at:
-            model.revision += 1
+        # A new time, or the same moment read in another zone: either is a new revision.
+        revision = int(result.release.revision)  # type: ignore[attr-defined]
+        if revision != model.revision:
+            model.revision = revision
             model.at, model.revised_at = at, self.clock.now
-            model.times[model.revision] = at
+            model.times[revision] = at
 
     @rule(release=releases)
     def remove_release(self, release: int) -> None:
@@ -272,6 +276,8 @@ class OwedMachine(RuleBasedStateMachine):
         before = self.model.owed(self.clock.now)
         self.run(self.engine.deliver())
         self._learn_from_discord(before)
+        now = self.clock.now
+        self.due_after_delivery = {m: d for m, d in self.model.owed(now).items() if d <= now}
 
     def _learn_from_discord(self, owed_before: dict[tuple[int, int, str, int], datetime]) -> None:
         """Take in what Discord accepted and refused since the last look, checking each post."""
@@ -382,7 +388,12 @@ class OwedMachine(RuleBasedStateMachine):
         now = self.clock.now
         if now < self.grace_until or self.engine.database is None:
             return
-        for message, due in self.model.owed(now).items():
+        # Judged on what was due when the engine last had its turn (and is still owed):
+        # a command since may owe something new, which the next turn sends.
+        owed_now = self.model.owed(now)
+        for message, due in self.due_after_delivery.items():
+            if message not in owed_now:
+                continue
             target = message[0]
             if due > now or self.faulty.get(target, now) > now:
                 continue
