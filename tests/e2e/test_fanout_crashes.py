@@ -32,7 +32,8 @@ async def test_sigkill_during_a_500_message_fan_out_loses_and_repeats_nothing(
     posted_at_kills = []
     for _ in range(10):
         process = await start_bot_process(sim, db_path, rate=40, lease_seconds=2, claim_limit=50)
-        await asyncio.sleep(rng.uniform(0.8, 2.5))
+        # Delivery starts at READY (about 2 s in: discord.py waits for guilds to stream in).
+        await asyncio.sleep(rng.uniform(2.6, 4.5))
         process.send_signal(signal.SIGKILL)
         await process.wait()
         posted_at_kills.append(sim.message_count)
