@@ -59,7 +59,7 @@ def _old_time(row: aiosqlite.Row, timezone: str) -> ReleaseTime | None:
     return ReleaseTime(
         at=maybe_datetime(row["old_starts_at"]),
         precision=Precision(row["old_precision"]),
-        timezone=timezone,
+        timezone=row["old_timezone"] or timezone,
     )
 
 
@@ -86,6 +86,7 @@ async def rows_of_releases(
         """
         SELECT d.id, d.release_id, d.kind, d.offset_seconds, d.revision, d.target_id,
                d.target_kind, d.status, d.due_at, d.old_starts_at, d.old_precision,
+               d.old_timezone,
                d.unconfirmed, r.timezone
         FROM deliveries d JOIN releases r ON r.id = d.release_id
         WHERE d.release_id IN (SELECT value FROM json_each(?))
@@ -135,9 +136,10 @@ async def make_owed(
         old = message.old_time
         old_at = None if old is None else maybe_epoch(old.at)
         old_precision = None if old is None else old.precision.value
+        old_zone = None if old is None else old.timezone
         if row is not None and row.status is DeliveryStatus.PENDING:
             if row.due_at != message.due_at or row.old_time != old:
-                updates.append((due, old_at, old_precision, row.id))
+                updates.append((due, old_at, old_precision, old_zone, row.id))
         elif row is None or row.status is not DeliveryStatus.SENDING:
             about = about_of(key.release_id)
             missing.append(
@@ -152,6 +154,7 @@ async def make_owed(
                     due,
                     old_at,
                     old_precision,
+                    old_zone,
                     maybe_epoch(about.at),
                     about.precision.value,
                     about.timezone,
@@ -182,9 +185,9 @@ async def make_owed(
         """
         INSERT INTO deliveries
             (release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
-             due_at, old_starts_at, old_precision, about_starts_at, about_precision,
-             about_timezone, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             due_at, old_starts_at, old_precision, old_timezone, about_starts_at,
+             about_precision, about_timezone, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING
         """,
         missing,
@@ -193,18 +196,18 @@ async def make_owed(
         change.revived = await tx.executemany(
             """
             UPDATE deliveries SET status = 'pending', due_at = ?, old_starts_at = ?,
-                old_precision = ?, attempts = 0, nonce = NULL, fingerprint = NULL, late = 0,
-                lease_expires_at = NULL, last_error = NULL
+                old_precision = ?, old_timezone = ?, attempts = 0, nonce = NULL,
+                fingerprint = NULL, late = 0, lease_expires_at = NULL, last_error = NULL
             WHERE release_id = ? AND kind = ? AND offset_seconds = ? AND revision = ?
               AND target_id = ?
               AND (status = 'skipped' OR (status = 'failed' AND ? > ?))
             """,
-            [(m[7], m[8], m[9], *m[0:1], *m[2:6], m[7], to_epoch(now)) for m in missing],
+            [(m[7], m[8], m[9], m[10], m[0], *m[2:6], m[7], to_epoch(now)) for m in missing],
         )
     change.updated = len(updates)
     await tx.executemany(
-        "UPDATE deliveries SET due_at = ?, old_starts_at = ?, old_precision = ? "
-        "WHERE id = ? AND status = 'pending'",
+        "UPDATE deliveries SET due_at = ?, old_starts_at = ?, old_precision = ?, "
+        "old_timezone = ? WHERE id = ? AND status = 'pending'",
         updates,
     )
     change.skipped = len(stale) + len(to_verify)
@@ -281,7 +284,8 @@ async def claim_due(
         )
         SELECT d.id, d.release_id, d.guild_id, d.kind, d.offset_seconds, d.revision,
                d.target_id, d.target_kind, d.due_at, d.lease_expires_at, d.status,
-               d.attempts, d.nonce, d.late, d.old_starts_at, d.old_precision, d.fingerprint,
+               d.attempts, d.nonce, d.late, d.old_starts_at, d.old_precision, d.old_timezone,
+               d.fingerprint,
                d.unconfirmed, d.verify_only, r.timezone
         FROM deliveries d JOIN releases r ON r.id = d.release_id
         WHERE d.id IN (SELECT id FROM due)

@@ -678,12 +678,6 @@ async def test_rows_of_releases_reads_those_releases_or_one_target(db: Database)
     assert none == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: deliveries keeps no zone for old_starts_at; _old_time reads it in the "
-    "release's current zone, so a notice's 'Was' day can be a day off, and make_owed "
-    "rewrites the pending notice on every reconcile",
-)
 async def test_a_notice_keeps_the_zone_of_the_time_it_tells(db: Database) -> None:
     """Members were told 3 July in Tokyo; the release moved to a time set in UTC."""
     told = ReleaseTime(datetime(2024, 7, 2, 15, tzinfo=UTC), Precision.DAY, TOKYO)

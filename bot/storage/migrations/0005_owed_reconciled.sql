@@ -37,3 +37,6 @@ ALTER TABLE guild_settings ADD COLUMN previous_channel_since INTEGER;
 -- verified (its message looked for by fingerprint) and recorded as sent if it is there.
 ALTER TABLE deliveries ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deliveries ADD COLUMN verify_only INTEGER NOT NULL DEFAULT 0;
+
+-- The zone of the time a notice says members were last told (a day is a day there).
+ALTER TABLE deliveries ADD COLUMN old_timezone TEXT;
