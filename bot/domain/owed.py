@@ -8,7 +8,7 @@ recomputes this and makes the outbox match; every send checks it again first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -189,8 +189,3 @@ def _notice(
     last_told = latest[-1].about
     due_at = state.notice_due_at or now
     return Owed(_key(state, target, DeliveryKind.NOTICE, 0), due_at, old_time=last_told)
-
-
-def owed_keys(messages: Iterable[Owed]) -> dict[DeliveryKey, Owed]:
-    """Index owed messages by their outbox key."""
-    return {message.key: message for message in messages}

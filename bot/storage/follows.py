@@ -44,18 +44,6 @@ async def guild_follows(tx: Transaction, guild_id: int) -> list[Follow]:
     return [_follow(row) for row in rows]
 
 
-async def follows_covering_show(tx: Transaction, guild_id: int, show_id: int) -> list[Follow]:
-    """Return the guild's follows of this show or of `all`, enabled or not."""
-    rows = await tx.fetchall(
-        f"""
-        SELECT {_FOLLOW_COLUMNS} FROM follows f LEFT JOIN shows s ON s.id = f.show_id
-        WHERE f.guild_id = ? AND (f.show_id = ? OR f.show_id IS NULL)
-        """,
-        (guild_id, show_id),
-    )
-    return [_follow(row) for row in rows]
-
-
 async def follows_of_channels(
     tx: Transaction, channel_ids: Iterable[int]
 ) -> dict[int, list[Follow]]:

@@ -38,7 +38,7 @@ from hypothesis.stateful import (
 )
 
 from bot.domain.errors import UserError
-from bot.domain.models import DeliveryKind, Via
+from bot.domain.models import Via
 from bot.services.audiences import SubscriptionPlan
 from bot.services.delivery import DeliveryError
 from bot.services.releases import ReleaseChanges, ReleaseDraft
@@ -292,7 +292,7 @@ class OwedMachine(RuleBasedStateMachine):
             for key in post.keys:
                 release = self.model.releases[key.release_id]
                 message = (post.target_id, key.release_id, key.kind.value, key.offset_seconds)
-                assert message in owed_before or self._lost_answer_resend(post), (
+                assert message in owed_before, (
                     f"posted {message} at {post.at}, which was not owed: {owed_before}"
                 )
                 about = release.times[key.revision]
@@ -330,9 +330,6 @@ class OwedMachine(RuleBasedStateMachine):
         for told in waiting:
             if told.message_id in recorded:
                 told.confirmed = True
-
-    def _lost_answer_resend(self, post: object) -> bool:
-        return False
 
     def _refused(self, target: int) -> None:
         if target in USERS:
@@ -423,4 +420,3 @@ def machine_settings() -> settings:
 
 OwedMachine.TestCase.settings = machine_settings()
 test_owed_machine = OwedMachine.TestCase
-_ = DeliveryKind
