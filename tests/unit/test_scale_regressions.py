@@ -18,7 +18,7 @@ from bot.storage.database import Database, Transaction
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 GUILD = 1001
 OTHER_GUILD = 2002
-WORDS = ["oshi", "no", "ko", "frieren", "sousou", "kaiju", "straße", "épée", "100%", "a_b"]
+WORDS = ["oshi", "no", "ko", "frieren", "sousou", "kaiju", "straße", "épée", "100%", "a_b", 'o"k']
 
 
 @pytest.fixture
@@ -33,13 +33,18 @@ class StatementLog:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.statements: list[tuple[str, tuple[Any, ...]]] = []
-        original = Transaction.fetchall
+        original_all, original_one = Transaction.fetchall, Transaction.fetchone
 
         async def fetchall(tx: Transaction, sql: str, params: Any = ()) -> Any:
             self.statements.append((sql, tuple(params)))
-            return await original(tx, sql, params)
+            return await original_all(tx, sql, params)
+
+        async def fetchone(tx: Transaction, sql: str, params: Any = ()) -> Any:
+            self.statements.append((sql, tuple(params)))
+            return await original_one(tx, sql, params)
 
         monkeypatch.setattr(Transaction, "fetchall", fetchall)
+        monkeypatch.setattr(Transaction, "fetchone", fetchone)
 
     def plans(self, path: Path) -> list[str]:
         with sqlite3.connect(path) as connection:
@@ -98,15 +103,67 @@ def naive_search(candidates: list[Release], typed: str, limit: int = 25) -> list
 
 QUERIES = ["", "o", "no", "oshi", "ko 1", "épisode", "ÉPISODE sp", "straße", "STRASSE", "100%",
            "%", "_", "a_b", "episode 2 kaiju", "frieren ko no", "movie", "zzz", "sousou 3 movie",
-           "— ko", "1"]  # fmt: skip
+           "— ko", "1",
+           # Words common alone but rare together, in titles or labels.
+           "frieren kaiju", "no ko", "ko sousou 5", "oshi épi 1", "ko ko", "sp movie",
+           # Short words: a title's last characters, a letter no title has, labels only.
+           "59", "4", "u", "q", "sp", "é", "ß", "ss", '"', 'o"', 'o"k', 'y"h',
+           # Characters at the ends of Unicode, around its surrogates.
+           "\U0010ffff", "a\U0010ffff", "\ud7ff"]  # fmt: skip
 
 
-@pytest.mark.parametrize("selective", [0, 40, 100_000], ids=["walk", "mixed", "lookup"])
+#: Settings that send every search down one path (and one that mixes them).
+BIG = 10**9
+STRATEGIES = {
+    # The first rows of the display order answer everything.
+    "walk": {"PROBE_ROWS": BIG},
+    # No show list from the title index: the walk tests titles row by row.
+    "walk testing titles": {"PROBE_ROWS": 0, "SHOW_SET_CAP": 0, "LOOKUP_BY_LABELS": 0},
+    # Each label group's shows from the title index, then a walk testing show and label.
+    "walk testing shows": {"PROBE_ROWS": 0, "SHOW_SET_CAP": BIG, "SET_WALK_ROWS": BIG},
+    # Each group's releases fetched through its shows and sorted.
+    "lookup by shows": {
+        "PROBE_ROWS": 0,
+        "SHOW_SET_CAP": BIG,
+        "SET_WALK_ROWS": 0,
+        "LOOKUP_BY_SHOWS": BIG,
+    },
+    # Each group's releases fetched through its labels, titles tested row by row.
+    "lookup by labels": {"PROBE_ROWS": 0, "SHOW_SET_CAP": 0, "LOOKUP_BY_LABELS": BIG},
+    # ... with the group's shows listed from the title index.
+    "lookup by labels, shows listed": {
+        "PROBE_ROWS": 0,
+        "SHOW_SET_CAP": BIG,
+        "SET_WALK_ROWS": 0,
+        "LOOKUP_BY_SHOWS": 0,
+        "LOOKUP_BY_LABELS": BIG,
+    },
+    # Too sparse for a short walk, too many to fetch: the walk goes on to the end.
+    "walk after the lookups": {
+        "PROBE_ROWS": 0,
+        "SHOW_SET_CAP": BIG,
+        "SET_WALK_ROWS": 0,
+        "LOOKUP_BY_SHOWS": 0,
+        "LOOKUP_BY_LABELS": 0,
+    },
+    "mixed": {
+        "PROBE_ROWS": 7,
+        "SHOW_SET_CAP": 12,
+        "SET_WALK_ROWS": 9,
+        "LOOKUP_BY_SHOWS": 40,
+        "LOOKUP_BY_LABELS": 40,
+        "MAX_SHORT_TERMS": 3,
+    },
+}
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES.values(), ids=STRATEGIES.keys())
 async def test_search_gives_the_same_answer_by_either_strategy(
-    db: Database, monkeypatch: pytest.MonkeyPatch, selective: int
+    db: Database, monkeypatch: pytest.MonkeyPatch, strategy: dict[str, int]
 ) -> None:
-    # The rare-word lookup and the walk in display order must agree with the plain contract.
-    monkeypatch.setattr(releases, "SELECTIVE_RELEASES", selective)
+    # Every way of answering must agree with the plain contract.
+    for name, value in strategy.items():
+        monkeypatch.setattr(releases, name, value)
     added = await fill(db, shows=60, per_show=6)
     async with db.snapshot() as tx:
         for typed in QUERIES:
@@ -126,21 +183,79 @@ async def test_search_without_a_label_list_still_answers(
             assert [r.id for r in found] == naive_search(added, typed), typed
 
 
-async def test_title_index_follows_renamed_and_deleted_shows(db: Database) -> None:
+async def test_title_index_follows_renamed_and_deleted_shows(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with db.transaction() as tx:
         show = await releases.find_or_create_show(tx, GUILD, "Frieren", NOW)
         at = ReleaseTime(NOW + timedelta(days=1), Precision.EXACT, "UTC")
         await releases.insert_release(tx, show, "Season 2", at, NOW)
         await releases.update_show(tx, type(show)(show.id, GUILD, "Sousou no Kaiju"))
+        # A control that stays: the searches below must still find something.
+        kept = await releases.find_or_create_show(tx, GUILD, "Kaiju Ni", NOW)
+        await releases.insert_release(tx, kept, "Season 1", at, NOW)
+    for probe_rows in (10**9, 0):  # the walk alone, then the title index
+        monkeypatch.setattr(releases, "PROBE_ROWS", probe_rows)
+        async with db.snapshot() as tx:
+            assert await releases.search_releases(tx, GUILD, "frieren", NOW) == []
+            assert await releases.search_releases(tx, GUILD, "fr", NOW) == []
+            both = await releases.search_releases(tx, GUILD, "kaiju", NOW)
+            assert [r.show.title for r in both] == ["Sousou no Kaiju", "Kaiju Ni"]
+            # Two letters that end a title: found through the padding after it.
+            [found] = await releases.search_releases(tx, GUILD, "ni", NOW)
+            assert found.show.title == "Kaiju Ni"
     async with db.snapshot() as tx:
-        assert await releases.search_releases(tx, GUILD, "frieren", NOW) == []
-        [found] = await releases.search_releases(tx, GUILD, "kaiju", NOW)
-        assert found.show.title == "Sousou no Kaiju"
         hits = await tx.fetchall(
             "SELECT rowid FROM shows_title_trigrams WHERE shows_title_trigrams MATCH ?",
             ('"kaiju"',),
         )
-        assert [row[0] for row in hits] == [show.id]
+        assert sorted(row[0] for row in hits) == [show.id, kept.id]
+        ends = await tx.fetchall("SELECT 1 FROM shows_title_terms WHERE term = 'u  '")
+        assert ends, "the padded end of 'sousou no kaiju' is indexed"
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM releases WHERE show_id = ?", (show.id,))
+        await tx.execute("DELETE FROM shows WHERE id = ?", (show.id,))
+    async with db.snapshot() as tx:
+        hits = await tx.fetchall(
+            "SELECT rowid FROM shows_title_trigrams WHERE shows_title_trigrams MATCH ?",
+            ('"kaiju"',),
+        )
+        assert [row[0] for row in hits] == [kept.id]
+        assert not await tx.fetchall("SELECT 1 FROM shows_title_terms WHERE term = 'u  '")
+        assert await releases.search_releases(tx, GUILD, "sousou", NOW) == []
+        assert len(await releases.search_releases(tx, GUILD, "kaiju", NOW)) == 1
+
+
+async def test_upgrading_indexes_the_titles_already_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A database from before the padded title index: its shows are found by short words.
+    path = tmp_path / "old.db"
+    migrations = Path(releases.__file__).parent / "migrations"
+    with sqlite3.connect(path) as old:
+        for script in sorted(migrations.glob("000[1-5]_*.sql")):
+            old.executescript(script.read_text(encoding="utf-8"))
+        old.execute("PRAGMA user_version = 5")
+        old.execute(
+            "INSERT INTO shows (id, guild_id, title, title_key, created_at) "
+            "VALUES (7, ?, 'Sousou no Kaiju', 'sousou no kaiju', 0)",
+            (GUILD,),
+        )
+        old.execute(
+            "INSERT INTO releases (show_id, guild_id, label, starts_at, precision, timezone, "
+            "created_at, updated_at) VALUES (7, ?, 'Episode 1', ?, 'exact', 'UTC', 0, 0)",
+            (GUILD, int(NOW.timestamp()) + 3600),
+        )
+    monkeypatch.setattr(releases, "PROBE_ROWS", 0)  # straight to the title index
+    database = await Database.open(path)
+    try:
+        async with database.snapshot() as tx:
+            for typed in ["ju", "u", "kaiju", "no ep"]:
+                found = await releases.search_releases(tx, GUILD, typed, NOW)
+                assert [r.show.id for r in found] == [7], typed
+            assert await releases.search_releases(tx, GUILD, "jx", NOW) == []
+    finally:
+        await database.close()
 
 
 async def test_searches_and_upcoming_never_scan_every_release(
@@ -159,6 +274,28 @@ async def test_searches_and_upcoming_never_scan_every_release(
         assert "SCAN r " not in f"{plan} " and "SCAN releases" not in plan, plan
     upcoming = plans[-1]
     assert "releases_live_by_guild_start" in upcoming and "TEMP B-TREE" not in upcoming
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES.values(), ids=STRATEGIES.keys())
+async def test_every_way_of_searching_seeks_an_index(
+    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, strategy: dict[str, int]
+) -> None:
+    # Each path of the search, forced in turn: no statement reads every release, and no
+    # walk in display order sorts what it walks.
+    for name, value in strategy.items():
+        monkeypatch.setattr(releases, name, value)
+    await fill(db, shows=40, per_show=5)
+    log = StatementLog(monkeypatch)
+    async with db.snapshot() as tx:
+        for typed in ["zzz", "oshi", "oshi 1", "ko", "épisode", "no ko", "o", "sp movie"]:
+            await releases.search_releases(tx, GUILD, typed, NOW)
+    plans = log.plans(tmp_path / "airdate.db")
+    assert len(plans) > 8
+    for (sql, _), plan in zip(log.statements, plans, strict=True):
+        for alias in ("r", "w", "releases"):
+            assert f"SCAN {alias} " not in f"{plan} ", plan
+        if sql.lstrip().startswith("SELECT w.id"):
+            assert "releases_live_by_guild_start" in plan and "TEMP B-TREE" not in plan, plan
 
 
 async def test_a_claim_reads_follows_and_releases_in_one_query_each(db: Database) -> None:
