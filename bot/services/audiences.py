@@ -12,7 +12,7 @@ from bot.domain import text
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
 from bot.services import reconcile
-from bot.storage import follows, releases, settings
+from bot.storage import follows, search, settings, shows
 from bot.storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class FollowService:
 
     async def suggest_shows(self, guild_id: int, typed: str) -> list[Show]:
         async with self._database.snapshot() as tx:
-            return await releases.search_shows(tx, guild_id, typed.strip()[:100])
+            return await search.search_shows(tx, guild_id, typed.strip()[:100])
 
 
 class SubscriptionService:
@@ -225,10 +225,10 @@ async def resolve_show(
     if allow_all and typed.casefold() == ALL_SHOWS:
         return None
     if typed.isdigit() and len(typed) < 19:
-        found = await releases.guild_show(tx, guild_id, int(typed))
+        found = await shows.guild_show(tx, guild_id, int(typed))
         if found is not None:
             return found
-    matches = await releases.shows_titled(tx, guild_id, typed) if typed else []
+    matches = await shows.shows_titled(tx, guild_id, typed) if typed else []
     if len(matches) == 1:
         return matches[0]
     hint = "Pick one from the list that appears as you type"

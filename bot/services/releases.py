@@ -20,7 +20,7 @@ from bot.domain.models import (
 )
 from bot.domain.owed import Owed
 from bot.services import reconcile
-from bot.storage import releases, settings
+from bot.storage import releases, search, settings, shows
 from bot.storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -89,14 +89,14 @@ class ReleaseService:
         async with self._database.transaction() as tx:
             guild = await settings.guild_settings(tx, guild_id)
             time = _parse_time(draft.when, draft.timezone, guild.timezone, now)
-            show = await releases.find_or_create_show(tx, guild_id, title, now)
+            show = await shows.find_or_create_show(tx, guild_id, title, now)
             show = replace(
                 show,
                 description=description or show.description,
                 image_url=image or show.image_url,
                 link=link or show.link,
             )
-            await releases.update_show(tx, show)
+            await shows.update_show(tx, show)
             release = await releases.insert_release(tx, show, label, time, now)
             planned = await self._reconcile(tx, release, now, "release added")
         self._wake(guild_id)
@@ -122,7 +122,7 @@ class ReleaseService:
             guild = await settings.guild_settings(tx, guild_id)
             release = await _resolve(tx, guild_id, reference, now)
             show = release.show
-            if title is not None and await releases.title_taken(tx, guild_id, title, show.id):
+            if title is not None and await shows.title_taken(tx, guild_id, title, show.id):
                 raise InvalidInput(
                     f"Another show is already called {text.quote(title)}. "
                     "Pick a different title, or edit that show's releases instead."
@@ -134,7 +134,7 @@ class ReleaseService:
                 image_url=image or show.image_url,
                 link=link or show.link,
             )
-            await releases.update_show(tx, show)
+            await shows.update_show(tx, show)
             updated = replace(
                 release, show=show, label=label if label is not None else release.label
             )
@@ -166,7 +166,7 @@ class ReleaseService:
     async def suggest(self, guild_id: int, typed: str) -> list[Release]:
         """Return up to 25 releases whose title contains what the user typed so far."""
         async with self._database.snapshot() as tx:
-            return await releases.search_releases(tx, guild_id, typed.strip()[:100], self._clock())
+            return await search.search_releases(tx, guild_id, typed.strip()[:100], self._clock())
 
     async def upcoming(self, guild_id: int, within: timedelta) -> list[Release]:
         now = self._clock()

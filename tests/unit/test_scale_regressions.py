@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.domain.models import Precision, Release, ReleaseStatus, ReleaseTime
-from bot.storage import follows, releases
+from bot.storage import follows, releases, search, shows
 from bot.storage.database import Database, Transaction
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -55,14 +55,14 @@ class StatementLog:
             ]
 
 
-async def fill(db: Database, shows: int, per_show: int, seed: int = 1) -> list[Release]:
+async def fill(db: Database, show_count: int, per_show: int, seed: int = 1) -> list[Release]:
     rng = random.Random(seed)
     added = []
     async with db.transaction() as tx:
-        for number in range(shows):
+        for number in range(show_count):
             title = " ".join(rng.sample(WORDS, rng.randint(1, 3))) + f" {number}"
             guild = OTHER_GUILD if number % 7 == 0 else GUILD
-            show = await releases.find_or_create_show(tx, guild, title, NOW)
+            show = await shows.find_or_create_show(tx, guild, title, NOW)
             for episode in range(per_show):
                 roll = rng.random()
                 if roll < 0.1:
@@ -163,23 +163,23 @@ async def test_search_gives_the_same_answer_by_either_strategy(
 ) -> None:
     # Every way of answering must agree with the plain contract.
     for name, value in strategy.items():
-        monkeypatch.setattr(releases, name, value)
-    added = await fill(db, shows=60, per_show=6)
+        monkeypatch.setattr(search, name, value)
+    added = await fill(db, show_count=60, per_show=6)
     async with db.snapshot() as tx:
         for typed in QUERIES:
             for limit in (25, 3):
-                found = await releases.search_releases(tx, GUILD, typed, NOW, limit=limit)
+                found = await search.search_releases(tx, GUILD, typed, NOW, limit=limit)
                 assert [r.id for r in found] == naive_search(added, typed, limit), typed
 
 
 async def test_search_without_a_label_list_still_answers(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(releases, "MAX_DISTINCT_LABELS", 2)
-    added = await fill(db, shows=30, per_show=5)
+    monkeypatch.setattr(search, "MAX_DISTINCT_LABELS", 2)
+    added = await fill(db, show_count=30, per_show=5)
     async with db.snapshot() as tx:
         for typed in QUERIES:
-            found = await releases.search_releases(tx, GUILD, typed, NOW)
+            found = await search.search_releases(tx, GUILD, typed, NOW)
             assert [r.id for r in found] == naive_search(added, typed), typed
 
 
@@ -187,22 +187,22 @@ async def test_title_index_follows_renamed_and_deleted_shows(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with db.transaction() as tx:
-        show = await releases.find_or_create_show(tx, GUILD, "Frieren", NOW)
+        show = await shows.find_or_create_show(tx, GUILD, "Frieren", NOW)
         at = ReleaseTime(NOW + timedelta(days=1), Precision.EXACT, "UTC")
         await releases.insert_release(tx, show, "Season 2", at, NOW)
-        await releases.update_show(tx, type(show)(show.id, GUILD, "Sousou no Kaiju"))
+        await shows.update_show(tx, type(show)(show.id, GUILD, "Sousou no Kaiju"))
         # A control that stays: the searches below must still find something.
-        kept = await releases.find_or_create_show(tx, GUILD, "Kaiju Ni", NOW)
+        kept = await shows.find_or_create_show(tx, GUILD, "Kaiju Ni", NOW)
         await releases.insert_release(tx, kept, "Season 1", at, NOW)
     for probe_rows in (10**9, 0):  # the walk alone, then the title index
-        monkeypatch.setattr(releases, "PROBE_ROWS", probe_rows)
+        monkeypatch.setattr(search, "PROBE_ROWS", probe_rows)
         async with db.snapshot() as tx:
-            assert await releases.search_releases(tx, GUILD, "frieren", NOW) == []
-            assert await releases.search_releases(tx, GUILD, "fr", NOW) == []
-            both = await releases.search_releases(tx, GUILD, "kaiju", NOW)
+            assert await search.search_releases(tx, GUILD, "frieren", NOW) == []
+            assert await search.search_releases(tx, GUILD, "fr", NOW) == []
+            both = await search.search_releases(tx, GUILD, "kaiju", NOW)
             assert [r.show.title for r in both] == ["Sousou no Kaiju", "Kaiju Ni"]
             # Two letters that end a title: found through the padding after it.
-            [found] = await releases.search_releases(tx, GUILD, "ni", NOW)
+            [found] = await search.search_releases(tx, GUILD, "ni", NOW)
             assert found.show.title == "Kaiju Ni"
     async with db.snapshot() as tx:
         hits = await tx.fetchall(
@@ -222,8 +222,8 @@ async def test_title_index_follows_renamed_and_deleted_shows(
         )
         assert [row[0] for row in hits] == [kept.id]
         assert not await tx.fetchall("SELECT 1 FROM shows_title_terms WHERE term = 'u  '")
-        assert await releases.search_releases(tx, GUILD, "sousou", NOW) == []
-        assert len(await releases.search_releases(tx, GUILD, "kaiju", NOW)) == 1
+        assert await search.search_releases(tx, GUILD, "sousou", NOW) == []
+        assert len(await search.search_releases(tx, GUILD, "kaiju", NOW)) == 1
 
 
 async def test_upgrading_indexes_the_titles_already_there(
@@ -231,7 +231,7 @@ async def test_upgrading_indexes_the_titles_already_there(
 ) -> None:
     # A database from before the padded title index: its shows are found by short words.
     path = tmp_path / "old.db"
-    migrations = Path(releases.__file__).parent / "migrations"
+    migrations = Path(search.__file__).parent / "migrations"
     with sqlite3.connect(path) as old:
         for script in sorted(migrations.glob("000[1-5]_*.sql")):
             old.executescript(script.read_text(encoding="utf-8"))
@@ -246,14 +246,14 @@ async def test_upgrading_indexes_the_titles_already_there(
             "created_at, updated_at) VALUES (7, ?, 'Episode 1', ?, 'exact', 'UTC', 0, 0)",
             (GUILD, int(NOW.timestamp()) + 3600),
         )
-    monkeypatch.setattr(releases, "PROBE_ROWS", 0)  # straight to the title index
+    monkeypatch.setattr(search, "PROBE_ROWS", 0)  # straight to the title index
     database = await Database.open(path)
     try:
         async with database.snapshot() as tx:
             for typed in ["ju", "u", "kaiju", "no ep"]:
-                found = await releases.search_releases(tx, GUILD, typed, NOW)
+                found = await search.search_releases(tx, GUILD, typed, NOW)
                 assert [r.show.id for r in found] == [7], typed
-            assert await releases.search_releases(tx, GUILD, "jx", NOW) == []
+            assert await search.search_releases(tx, GUILD, "jx", NOW) == []
     finally:
         await database.close()
 
@@ -262,11 +262,11 @@ async def test_searches_and_upcoming_never_scan_every_release(
     db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # With a million releases, a full scan is seconds: every statement must seek an index.
-    await fill(db, shows=40, per_show=5)
+    await fill(db, show_count=40, per_show=5)
     log = StatementLog(monkeypatch)
     async with db.snapshot() as tx:
         for typed in ["zzz", "oshi", "oshi 1", "ko", "épisode"]:
-            await releases.search_releases(tx, GUILD, typed, NOW)
+            await search.search_releases(tx, GUILD, typed, NOW)
         await releases.upcoming_releases(tx, GUILD, NOW, NOW + timedelta(days=365), 100)
     plans = log.plans(tmp_path / "airdate.db")
     assert plans
@@ -283,12 +283,12 @@ async def test_every_way_of_searching_seeks_an_index(
     # Each path of the search, forced in turn: no statement reads every release, and no
     # walk in display order sorts what it walks.
     for name, value in strategy.items():
-        monkeypatch.setattr(releases, name, value)
-    await fill(db, shows=40, per_show=5)
+        monkeypatch.setattr(search, name, value)
+    await fill(db, show_count=40, per_show=5)
     log = StatementLog(monkeypatch)
     async with db.snapshot() as tx:
         for typed in ["zzz", "oshi", "oshi 1", "ko", "épisode", "no ko", "o", "sp movie"]:
-            await releases.search_releases(tx, GUILD, typed, NOW)
+            await search.search_releases(tx, GUILD, typed, NOW)
     plans = log.plans(tmp_path / "airdate.db")
     assert len(plans) > 8
     for (sql, _), plan in zip(log.statements, plans, strict=True):
@@ -300,7 +300,7 @@ async def test_every_way_of_searching_seeks_an_index(
 
 async def test_a_claim_reads_follows_and_releases_in_one_query_each(db: Database) -> None:
     async with db.transaction() as tx:
-        show = await releases.find_or_create_show(tx, GUILD, "Frieren", NOW)
+        show = await shows.find_or_create_show(tx, GUILD, "Frieren", NOW)
         at = ReleaseTime(NOW + timedelta(days=1), Precision.EXACT, "UTC")
         made = [await releases.insert_release(tx, show, f"Ep {i}", at, NOW) for i in range(3)]
         await follows.save_follow(

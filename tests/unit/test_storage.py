@@ -25,7 +25,7 @@ from bot.domain.models import (
     TargetKind,
 )
 from bot.domain.owed import Owed, Sent, Target
-from bot.storage import deliveries, follows, owed_state, releases, settings
+from bot.storage import deliveries, follows, owed_state, releases, search, settings, shows
 from bot.storage.convert import to_epoch
 from bot.storage.database import Database
 
@@ -57,7 +57,7 @@ async def add_release(
     guild_id: int = GUILD,
 ) -> Release:
     async with db.transaction() as tx:
-        show = await releases.find_or_create_show(tx, guild_id, title, NOW)
+        show = await shows.find_or_create_show(tx, guild_id, title, NOW)
         return await releases.insert_release(
             tx, show, label, time or exact(NOW + timedelta(days=3)), NOW
         )
@@ -121,12 +121,12 @@ async def test_foreign_keys_are_enforced(db: Database) -> None:
 async def test_a_transaction_that_raises_is_rolled_back(db: Database) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         async with db.transaction() as tx:
-            show = await releases.find_or_create_show(tx, GUILD, "Frieren", NOW)
+            show = await shows.find_or_create_show(tx, GUILD, "Frieren", NOW)
             await releases.insert_release(tx, show, "Season 2", exact(NOW + timedelta(days=1)), NOW)
             raise RuntimeError("boom")
     # The connection is usable again and nothing of the failed unit of work remains.
     async with db.snapshot() as tx:
-        assert await releases.search_releases(tx, GUILD, "frieren", NOW) == []
+        assert await search.search_releases(tx, GUILD, "frieren", NOW) == []
         count = await tx.fetchone("SELECT count(*) FROM shows")
     assert count is not None and count[0] == 0
 
@@ -146,9 +146,9 @@ async def test_a_transaction_that_succeeds_is_committed(tmp_path: Path) -> None:
 @pytest.mark.parametrize("typed", ["Oshi no Ko", "oshi no ko", "  OSHI   no\tKo ", "Oshi No Ko"])
 async def test_find_or_create_show_ignores_case_and_spacing(db: Database, typed: str) -> None:
     async with db.transaction() as tx:
-        first = await releases.find_or_create_show(tx, GUILD, "Oshi no Ko", NOW)
-        again = await releases.find_or_create_show(tx, GUILD, typed, NOW)
-        elsewhere = await releases.find_or_create_show(tx, OTHER_GUILD, typed, NOW)
+        first = await shows.find_or_create_show(tx, GUILD, "Oshi no Ko", NOW)
+        again = await shows.find_or_create_show(tx, GUILD, typed, NOW)
+        elsewhere = await shows.find_or_create_show(tx, OTHER_GUILD, typed, NOW)
     assert again == first
     assert again.title == "Oshi no Ko"
     assert elsewhere.id != first.id
@@ -157,8 +157,8 @@ async def test_find_or_create_show_ignores_case_and_spacing(db: Database, typed:
 
 async def test_different_titles_are_different_shows(db: Database) -> None:
     async with db.transaction() as tx:
-        one = await releases.find_or_create_show(tx, GUILD, "Oshi no Ko", NOW)
-        two = await releases.find_or_create_show(tx, GUILD, "Oshi no Ko 2", NOW)
+        one = await shows.find_or_create_show(tx, GUILD, "Oshi no Ko", NOW)
+        two = await shows.find_or_create_show(tx, GUILD, "Oshi no Ko 2", NOW)
     assert one.id != two.id
 
 
@@ -191,8 +191,8 @@ async def test_a_guild_never_gets_another_guilds_release(db: Database) -> None:
         assert await releases.guild_release(tx, GUILD, ours.id) == ours
         assert await releases.releases_titled(tx, GUILD, "Oshi no Ko — Season 2") == []
         assert await releases.releases_titled(tx, GUILD, "Oshi no Ko") == []
-        assert await releases.search_releases(tx, GUILD, "oshi", NOW) == []
-        assert await releases.search_releases(tx, GUILD, "season", NOW) == [ours]
+        assert await search.search_releases(tx, GUILD, "oshi", NOW) == []
+        assert await search.search_releases(tx, GUILD, "season", NOW) == [ours]
         upcoming = await releases.upcoming_releases(
             tx, GUILD, NOW, NOW + timedelta(days=30), limit=10
         )
@@ -207,7 +207,7 @@ async def test_cancelled_releases_are_out_of_every_listing(db: Database) -> None
     async with db.snapshot() as tx:
         assert await releases.guild_release(tx, GUILD, release.id) is None
         assert await releases.releases_titled(tx, GUILD, "Oshi no Ko") == []
-        assert await releases.search_releases(tx, GUILD, "oshi", NOW) == []
+        assert await search.search_releases(tx, GUILD, "oshi", NOW) == []
         window = await releases.upcoming_releases(tx, GUILD, NOW, NOW + timedelta(days=30), 10)
         assert window == []
         assert await releases.scheduled_releases(tx, GUILD, NOW) == []
@@ -244,7 +244,7 @@ async def test_search_treats_like_wildcards_as_plain_text(
     ):
         await add_release(db, title, None, exact(NOW + timedelta(days=day + 1)))
     async with db.snapshot() as tx:
-        found = await releases.search_releases(tx, GUILD, typed, NOW)
+        found = await search.search_releases(tx, GUILD, typed, NOW)
     assert [r.show.title for r in found] == expected
 
 
@@ -256,9 +256,9 @@ async def test_search_matches_labels_and_lists_upcoming_first_then_past_then_und
     later = await add_release(db, "Frieren", "Season 2", exact(NOW + timedelta(days=20)))
     sooner = await add_release(db, "Frieren", "Special", exact(NOW + timedelta(days=2)))
     async with db.snapshot() as tx:
-        found = await releases.search_releases(tx, GUILD, "FRIEREN", NOW)
-        by_label = await releases.search_releases(tx, GUILD, "special", NOW)
-        limited = await releases.search_releases(tx, GUILD, "frieren", NOW, limit=2)
+        found = await search.search_releases(tx, GUILD, "FRIEREN", NOW)
+        by_label = await search.search_releases(tx, GUILD, "special", NOW)
+        limited = await search.search_releases(tx, GUILD, "frieren", NOW, limit=2)
     assert [r.id for r in found] == [sooner.id, later.id, past.id, tba.id]
     assert by_label == [sooner]
     assert [r.id for r in limited] == [sooner.id, later.id]
@@ -1048,7 +1048,7 @@ async def test_releases_titled_finds_a_show_whose_title_has_a_dash(
 async def test_search_matches_labels_whatever_their_case_outside_ascii(db: Database) -> None:
     added = await add_release(db, "Frieren", "Épisode Spécial")
     async with db.snapshot() as tx:
-        assert await releases.search_releases(tx, GUILD, "épisode", NOW) == [added]
+        assert await search.search_releases(tx, GUILD, "épisode", NOW) == [added]
 
 
 async def test_cancelling_a_unit_of_work_at_any_moment_leaves_the_connection_usable(
