@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.services import reconcile
-from bot.storage import follows, settings
+from bot.storage import dm_pauses, follows, settings
 from bot.storage.database import Transaction
 
 
@@ -35,5 +35,5 @@ async def pause_dms(
     tx: Transaction, user_id: int, now: datetime, notice_debounce: timedelta
 ) -> None:
     """A member's DMs refused a message: their DM subscriptions wait until they act."""
-    await follows.pause_dms(tx, user_id, now)
+    await dm_pauses.pause_dms(tx, user_id, now)
     await reconcile.reconcile_member(tx, user_id, now, notice_debounce, reason="DMs closed")

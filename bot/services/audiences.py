@@ -12,7 +12,7 @@ from bot.domain import text
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
 from bot.services import reconcile
-from bot.storage import follows, search, settings, shows
+from bot.storage import dm_pauses, follows, search, settings, shows, subscriptions
 from bot.storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -160,12 +160,12 @@ class SubscriptionService:
         """Store the subscription; return False if the member already had it."""
         now = self._clock()
         async with self._database.transaction() as tx:
-            added = await follows.save_subscription(
+            added = await subscriptions.save_subscription(
                 tx, guild_id, user_id, plan.show.id, plan.via, now
             )
             if plan.via is Via.DM:
                 # Asking again for DMs is the member saying their DMs are open again.
-                if await follows.resume_dms(tx, user_id, now):
+                if await dm_pauses.resume_dms(tx, user_id, now):
                     await reconcile.reconcile_member(
                         tx, user_id, now, self._notice_debounce, reason="DMs open again"
                     )
@@ -185,7 +185,7 @@ class SubscriptionService:
         async with self._database.transaction() as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
             assert show is not None
-            ways = await follows.delete_subscriptions(tx, guild_id, user_id, show.id)
+            ways = await subscriptions.delete_subscriptions(tx, guild_id, user_id, show.id)
             if not ways:
                 raise NotFound(
                     f"You are not subscribed to {text.quote(show.title)}. "
@@ -204,16 +204,16 @@ class SubscriptionService:
         """Return the member's subscriptions here, and whether their DMs are paused."""
         async with self._database.snapshot() as tx:
             return (
-                await follows.member_subscriptions(tx, guild_id, user_id),
-                await follows.dms_paused(tx, user_id),
+                await subscriptions.member_subscriptions(tx, guild_id, user_id),
+                await dm_pauses.dms_paused(tx, user_id),
             )
 
     async def take_dm_pause_notice(self, user_id: int) -> bool:
         """Return True once after a member's DMs were paused, so they are told exactly once."""
         async with self._database.transaction() as tx:
-            if not await follows.dm_pause_untold(tx, user_id):
+            if not await dm_pauses.dm_pause_untold(tx, user_id):
                 return False
-            await follows.mark_dm_pause_told(tx, user_id, self._clock())
+            await dm_pauses.mark_dm_pause_told(tx, user_id, self._clock())
             return True
 
 

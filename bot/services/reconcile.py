@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.models import ReleaseTime
 from bot.domain.owed import ANNOUNCEMENT_CATCH_UP, Owed, owed
-from bot.storage import deliveries, follows, owed_state, releases
+from bot.storage import deliveries, owed_state, releases, subscriptions
 from bot.storage.database import Transaction
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ async def reconcile_member(
     tx: Transaction, user_id: int, now: datetime, notice_debounce: timedelta, *, reason: str
 ) -> list[int]:
     """Reconcile what a member's DM subscriptions are owed; return the guilds concerned."""
-    guild_shows = await follows.dm_subscribed_shows(tx, user_id)
+    guild_shows = await subscriptions.dm_subscribed_shows(tx, user_id)
     for guild_id, show_ids in guild_shows.items():
         for show_id in show_ids:
             await reconcile_guild(

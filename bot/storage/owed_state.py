@@ -16,7 +16,7 @@ from bot.domain.models import (
     ReleaseTime,
 )
 from bot.domain.owed import ReleaseState, Sent
-from bot.storage import follows, releases, settings
+from bot.storage import follows, releases, settings, subscriptions
 from bot.storage.convert import from_epoch, maybe_datetime
 from bot.storage.database import Transaction
 
@@ -52,7 +52,7 @@ async def release_states(
         for followed in channel_follows.values():
             for follow in followed:
                 by_show[follow.show_id].append(follow)
-        subscribers = await follows.dm_subscribers_of_shows(
+        subscribers = await subscriptions.dm_subscribers_of_shows(
             tx, guild_id, {release.show.id for release in guild_releases}
         )
         for release in guild_releases:
