@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.models import Follow, GuildSettings, Release, TargetKind
@@ -94,22 +94,32 @@ def release_targets(
     for follow in follows:
         if covers(follow, release):
             since[follow.channel_id] = _earliest(since.get(follow.channel_id, _NEVER), follow.since)
-    targets = [
-        Target(a.channel_id, TargetKind.CHANNEL, a.role_ids, _latest(since[a.channel_id], settings))
-        for a in channel_audiences(release, settings, follows)
-    ]
+    # The announcement channel took over from a previous one: unless something else
+    # covers it from an earlier moment, it inherits what that one was still owed.
     previous = settings.previous_channel_id
-    if previous is not None and settings.channel_id is not None and previous not in since:
-        targets = [
-            replace(
-                t,
+    inheriting = (
+        settings.channel_id
+        if previous is not None and settings.channel_id is not None and previous not in since
+        else None
+    )
+    channel_since = _latest(settings.channel_since, settings)
+    targets = []
+    for audience in channel_audiences(release, settings, follows):
+        target_since = _latest(since[audience.channel_id], settings)
+        if audience.channel_id == inheriting and target_since == channel_since:
+            target = Target(
+                audience.channel_id,
+                TargetKind.CHANNEL,
+                audience.role_ids,
+                target_since,
                 inherits_from=previous,
                 inherits_since=_latest(settings.previous_channel_since, settings),
             )
-            if t.id == settings.channel_id and t.since == _latest(settings.channel_since, settings)
-            else t
-            for t in targets
-        ]
+        else:
+            target = Target(
+                audience.channel_id, TargetKind.CHANNEL, audience.role_ids, target_since
+            )
+        targets.append(target)
     targets += [
         Target(s.user_id, TargetKind.USER, (), _latest(s.since, settings)) for s in dm_subscribers
     ]

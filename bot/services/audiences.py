@@ -86,6 +86,7 @@ class FollowService:
                 self._notice_debounce,
                 reason="follow changed",
                 show_id=None if show is None else show.id,
+                targets=(channel_id,),
             )
         self._wake(guild_id)
         return FollowResult(
@@ -111,6 +112,7 @@ class FollowService:
                 self._notice_debounce,
                 reason="unfollowed",
                 show_id=None if show is None else show.id,
+                targets=(channel_id,),
             )
         self._wake(guild_id)
         return show
@@ -176,6 +178,7 @@ class SubscriptionService:
                     self._notice_debounce,
                     reason="subscribed",
                     show_id=plan.show.id,
+                    targets=(user_id,),
                 )
         self._wake(guild_id)
         return added
@@ -194,7 +197,13 @@ class SubscriptionService:
             role_follow = await follows.show_role_follow(tx, guild_id, show.id)
             if Via.DM in ways:
                 await reconcile.reconcile_guild(
-                    tx, guild_id, now, self._notice_debounce, reason="unsubscribed", show_id=show.id
+                    tx,
+                    guild_id,
+                    now,
+                    self._notice_debounce,
+                    reason="unsubscribed",
+                    show_id=show.id,
+                    targets=(user_id,),
                 )
         self._wake(guild_id)
         role_id = role_follow.role_id if Via.ROLE in ways and role_follow is not None else None

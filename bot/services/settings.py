@@ -63,8 +63,8 @@ class SettingsService:
                     previous_channel_since=None,
                 )
             await settings.save_guild_settings(tx, after, now)
-            await reconcile.reconcile_guild(
-                tx, guild_id, now, self._notice_debounce, reason="announcement channel changed"
+            await reconcile.reconcile_channel_move(
+                tx, guild_id, before.channel_id, channel_id, now, self._notice_debounce
             )
         self._wake(guild_id)
         return after
