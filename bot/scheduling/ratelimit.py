@@ -63,4 +63,7 @@ class ChannelWindows:
         return sent[0] + self._per if len(sent) >= self._limit else 0.0
 
     def record(self, channel_id: int) -> None:
-        self._sent.setdefault(channel_id, deque()).append(self._clock())
+        sent = self._sent.get(channel_id)
+        if sent is None:
+            sent = self._sent[channel_id] = deque()
+        sent.append(self._clock())
