@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.conftest import Server
-from tests.harness import RunningBot, dump_database, rows, start_bot, wait_until
+from tests.support.harness import RunningBot, dump_database, rows, start_bot, wait_until
 
 MESSAGES_ROUTE = r"/channels/\d+/messages"
 

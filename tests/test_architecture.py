@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BOT = ROOT / "bot"
 COGS = ROOT / "cogs"
 DOMAIN = BOT / "domain"
