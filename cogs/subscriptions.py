@@ -1,5 +1,8 @@
-"""`/subscribe`, `/unsubscribe`, `/subscriptions` and the Remind me button: members choose
-what they hear about."""
+"""`/subscribe`, `/unsubscribe`, `/subscriptions`: members choose what they hear about.
+
+The Remind me button under announcements and `/countdown` cards subscribes too: its
+clicks are answered here, whatever message carries it (`bot/ui/remind.py` builds it).
+"""
 
 from __future__ import annotations
 
