@@ -248,7 +248,7 @@ def user_queries(titles: Sequence[str], count: int, seed: int = 7) -> list[tuple
 
 
 async def catalog(path: Path, titles_path: Path, count: int) -> dict[str, Any]:
-    from tests.harness import start_bot
+    from tests.support.harness import start_bot
 
     titles = json.loads(await asyncio.to_thread(titles_path.read_text))
     sim, guild, channel, member = _sim_with_guild()

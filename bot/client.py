@@ -27,7 +27,6 @@ from bot.services.releases import ReleaseService
 from bot.services.settings import SettingsService
 from bot.storage import settings as settings_store
 from bot.storage.database import Database
-from bot.ui.remind import RemindButton
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +110,6 @@ class AirdateBot(commands.Bot):
     async def setup_hook(self) -> None:
         for name in COGS:
             await self.load_extension(name)
-        self.add_dynamic_items(RemindButton)
         await self.sync_commands()
         # Delivery starts once Discord said which guilds the bot is in (on_ready): a
         # guild that removed the bot while it was down must not be posted to first.

@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from tests.conftest import MANAGE_GUILD, Server
-from tests.harness import RunningBot, rows, start_bot, wait_until
 from tests.simulator.models import SimChannel
+from tests.support.harness import RunningBot, rows, start_bot, wait_until
 
 
 def posted_in(server: Server, channel: SimChannel) -> list[str]:

@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.conftest import MANAGE_GUILD, Server
-from tests.harness import RunningBot, rows, start_bot, wait_until
 from tests.simulator import DiscordSimulator, Perm
 from tests.simulator.models import (
     InteractionReply,
@@ -24,6 +23,7 @@ from tests.simulator.models import (
     SimMember,
     SimMessage,
 )
+from tests.support.harness import RunningBot, rows, start_bot, wait_until
 
 #: How long to keep watching after the last expected message, to catch a late double.
 SETTLE = 0.6
