@@ -44,6 +44,7 @@ DATABASE_BUSY_REPLY = (
     "a backup, is holding it) or its disk is full. Nothing was changed; try again in a "
     "minute."
 )
+GUILD_READY_TIMEOUT_SECONDS = 0.25
 UNEXPECTED_ERROR_REPLY = (
     "Something went wrong on Airdate's side and nothing was changed. Please try again; "
     "if it keeps happening, tell the server's moderators."
@@ -75,6 +76,11 @@ class AirdateBot(commands.Bot):
             # Nothing the bot posts pings anyone unless a message opts that role in.
             allowed_mentions=discord.AllowedMentions.none(),
             http_trace=http_trace,
+            # READY lists every guild the bot is in (as unavailable until its GUILD_CREATE
+            # streams in), which is all on_ready's presence check needs, and sends go
+            # through partial channels that need no cache. So don't sit out discord.py's
+            # default 2 s after the last GUILD_CREATE before delivering.
+            guild_ready_timeout=GUILD_READY_TIMEOUT_SECONDS,
         )
         _amortise_bucket_cleanup(self.http)
         policy = replace(
