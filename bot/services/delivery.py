@@ -467,9 +467,12 @@ class DeliveryService:
         self, tx: Transaction, batch: Batch, error: DeliveryError, now: datetime
     ) -> tuple[str, GuildWorking] | None:
         """Record a failed send; return what to tell the guild, if its channel is gone."""
+        # Refused because of where it was going, not what it said: Discord has no copy, and
+        # the message is skipped like everything else that target is no longer owed, so a
+        # channel restored (or DMs reopened) is owed it again, late or not, by the one rule.
         if batch.target_kind is TargetKind.CHANNEL and error.code in CHANNEL_GONE_CODES:
             reason = _channel_reason(error.code)
-            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+            await deliveries.mark_skipped(tx, batch.delivery_ids, error.reason)
             newly = await disable_channel(
                 tx, batch.guild_id, batch.target_id, reason, now, self._policy.notice_debounce
             )
@@ -481,7 +484,7 @@ class DeliveryService:
             working = guild.channel_id if guild.channel_disabled_reason is None else None
             return reason, working
         if batch.target_kind is TargetKind.USER and error.code == CANNOT_DM_CODE:
-            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+            await deliveries.mark_skipped(tx, batch.delivery_ids, error.reason)
             await pause_dms(tx, batch.target_id, now, self._policy.notice_debounce)
             self.stats.failed += 1
             log.info(

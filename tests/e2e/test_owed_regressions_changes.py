@@ -214,6 +214,39 @@ async def test_following_again_after_missing_permissions_posts_what_is_ahead_onc
     assert announced == [("announcement", "Frieren — Episode 1"), episode_2]
 
 
+async def test_a_notice_refused_for_lost_permissions_is_sent_once_followed_again(
+    server: Server, airdate: RunningBot
+) -> None:
+    """Found by the deep property run: the refused notice was failed for good, so a
+    channel followed again was never told the release had moved."""
+    sim = server.sim
+    clips = sim.add_channel(server.guild, name="clips")
+    await announce_with_reminder(server, "none")
+    await server.mod("release add", {"title": "Frieren", "when": "in 2s"})
+    await server.mod("follow", {"show": "Frieren", "channel": clips})
+    announced = ("announcement", "Frieren")
+    await wait_until(lambda: announced in heard(sim, clips), 5, "the announcement in #clips")
+
+    set_bot_can_send(sim, server.guild, clips, can=False)
+    await server.mod("release edit", {"release": "Frieren", "when": "in 2h"})
+    moved = ("notice", "Frieren")
+    # The control: #announcements is told; #clips refuses it and is disabled.
+    await wait_until(lambda: moved in heard(sim, server.announcements), 6, "the notice")
+    await wait_until(
+        lambda: any("stopped posting" in m.content for m in sim.messages(server.announcements)),
+        5,
+        "the guild to be told #clips was disabled",
+    )
+    assert heard(sim, clips) == [announced]
+
+    set_bot_can_send(sim, server.guild, clips, can=True)
+    await server.mod("follow", {"show": "Frieren", "channel": clips})
+    await wait_until(lambda: moved in heard(sim, clips), 5, "the notice in #clips")
+    await asyncio.sleep(SETTLE)
+    assert heard(sim, clips) == [announced, moved]
+    assert heard(sim, server.announcements).count(moved) == 1
+
+
 async def test_a_guild_that_kicked_and_reinvited_the_bot_gets_what_is_ahead_once(
     server: Server, airdate: RunningBot
 ) -> None:
