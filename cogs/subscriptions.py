@@ -19,11 +19,11 @@ async def show_autocomplete(
     return await show_choices(interaction, current, include_all=False)
 
 
-@app_commands.guild_only()
 class SubscriptionCommands(commands.Cog):
     def __init__(self, bot: AirdateBot) -> None:
         self.bot = bot
 
+    @app_commands.guild_only()
     @app_commands.command(name="subscribe", description="Hear about a show's releases")
     @app_commands.describe(
         show="The show (pick from the list)",
@@ -37,6 +37,7 @@ class SubscriptionCommands(commands.Cog):
         reply = await subscribe_member(interaction, self.bot.subscriptions, show, via)
         await answer(interaction, reply)
 
+    @app_commands.guild_only()
     @app_commands.command(name="unsubscribe", description="Stop hearing about a show")
     @app_commands.describe(show="The show (pick from the list)")
     @app_commands.autocomplete(show=show_autocomplete)
@@ -51,6 +52,7 @@ class SubscriptionCommands(commands.Cog):
             )
         await answer(interaction, audiences.unsubscribed(result))
 
+    @app_commands.guild_only()
     @app_commands.command(name="subscriptions", description="The shows you are subscribed to")
     async def subscriptions(self, interaction: discord.Interaction) -> None:
         await defer(interaction)
