@@ -12,12 +12,11 @@ from bot.domain import text
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
 from bot.services import reconcile
+from bot.services.references import resolve_show
 from bot.storage import follows, releases, settings
-from bot.storage.database import Database, Transaction
+from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
-
-ALL_SHOWS = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +139,11 @@ class SubscriptionService:
         self._wake = wake
         self._notice_debounce = notice_debounce
 
-    async def plan(self, guild_id: int, show_ref: str, via: Via | None) -> SubscriptionPlan:
-        """Decide how to subscribe: the show's follow role if asked (or by default), else DM."""
+    async def plan(self, guild_id: int, show_ref: str | int, via: Via | None) -> SubscriptionPlan:
+        """Decide how to subscribe: the show's follow role if asked (or by default), else DM.
+
+        `show_ref` is what the member typed, or the id of a show a button names.
+        """
         async with self._database.snapshot() as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
             assert show is not None
@@ -215,24 +217,3 @@ class SubscriptionService:
                 return False
             await follows.mark_dm_pause_told(tx, user_id, self._clock())
             return True
-
-
-async def resolve_show(
-    tx: Transaction, guild_id: int, reference: str, *, allow_all: bool
-) -> Show | None:
-    """Find the show an option names: `all`, an autocompleted id, or an exact title."""
-    typed = reference.strip()
-    if allow_all and typed.casefold() == ALL_SHOWS:
-        return None
-    if typed.isdigit() and len(typed) < 19:
-        found = await releases.guild_show(tx, guild_id, int(typed))
-        if found is not None:
-            return found
-    matches = await releases.shows_titled(tx, guild_id, typed) if typed else []
-    if len(matches) == 1:
-        return matches[0]
-    hint = "Pick one from the list that appears as you type"
-    raise NotFound(
-        f"No show here matches {text.quote(typed)}. {hint}"
-        + (", or type `all`." if allow_all else ".")
-    )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import text, when
-from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.errors import InvalidInput
 from bot.domain.models import (
     DeliveryKind,
     GuildSettings,
@@ -20,6 +20,7 @@ from bot.domain.models import (
 )
 from bot.domain.owed import Owed
 from bot.services import reconcile
+from bot.services.references import resolve_release
 from bot.storage import releases, settings
 from bot.storage.database import Database, Transaction
 
@@ -120,7 +121,7 @@ class ReleaseService:
             )
         async with self._database.transaction() as tx:
             guild = await settings.guild_settings(tx, guild_id)
-            release = await _resolve(tx, guild_id, reference, now)
+            release = await resolve_release(tx, guild_id, reference)
             show = release.show
             if title is not None and await releases.title_taken(tx, guild_id, title, show.id):
                 raise InvalidInput(
@@ -153,7 +154,7 @@ class ReleaseService:
         """Cancel a release silently: it leaves listings and nothing more is posted."""
         now = self._clock()
         async with self._database.transaction() as tx:
-            release = await _resolve(tx, guild_id, reference, now)
+            release = await resolve_release(tx, guild_id, reference)
             await releases.set_status(tx, release.id, ReleaseStatus.CANCELLED)
             await self._reconcile(tx, release, now, "release removed")
         self._wake(guild_id)
@@ -161,7 +162,7 @@ class ReleaseService:
 
     async def get(self, guild_id: int, reference: str) -> Release:
         async with self._database.snapshot() as tx:
-            return await _resolve(tx, guild_id, reference, self._clock())
+            return await resolve_release(tx, guild_id, reference)
 
     async def suggest(self, guild_id: int, typed: str) -> list[Release]:
         """Return up to 25 releases whose title contains what the user typed so far."""
@@ -221,25 +222,4 @@ def _result(release: Release, guild: GuildSettings, planned: list[Owed]) -> Sche
         settings=guild,
         reminders_planned=len(reminders),
         announcement_planned=any(p.key.kind is DeliveryKind.ANNOUNCEMENT for p in planned),
-    )
-
-
-async def _resolve(tx: Transaction, guild_id: int, reference: str, now: datetime) -> Release:
-    """Find the release an option names: an autocompleted id, or an exact unique title."""
-    typed = reference.strip()
-    if typed.isdigit() and len(typed) < 19:
-        found = await releases.guild_release(tx, guild_id, int(typed))
-        if found is not None:
-            return found
-    matches = await releases.releases_titled(tx, guild_id, typed) if typed else []
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise NotFound(
-            f"{len(matches)} releases match {text.quote(typed)}. "
-            "Pick one from the list that appears as you type."
-        )
-    raise NotFound(
-        f"No release here matches {text.quote(typed)}. Pick one from the list that appears "
-        "as you type."
     )

@@ -9,7 +9,8 @@ from discord import app_commands
 
 from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
 from bot.domain.text import truncate
-from bot.services.audiences import ALL_SHOWS, FollowResult, Unsubscribed
+from bot.services.audiences import FollowResult, Unsubscribed
+from bot.services.references import ALL_SHOWS
 from bot.ui.messages import ANNOUNCEMENT_COLOUR
 
 DM_PAUSED_NOTICE = (

@@ -20,7 +20,7 @@ CUSTOM_ID_PREFIX = "airdate:remind:"
 async def subscribe_member(
     interaction: discord.Interaction,
     subscriptions: SubscriptionService,
-    show_ref: str,
+    show_ref: str | int,
     via: Via | None,
 ) -> str:
     """Subscribe whoever is asking, handing them the show's role if that is the way; say how."""
@@ -97,9 +97,7 @@ class RemindButton(
         # Discord's 3 s with a "thinking" message only the clicker sees, then fill it in.
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            reply = await subscribe_member(
-                interaction, client.subscriptions, str(self.show_id), None
-            )
+            reply = await subscribe_member(interaction, client.subscriptions, self.show_id, None)
         except UserError as error:
             # Button errors do not reach the command tree's handler; answer the hint here
             # rather than leave the clicker looking at "thinking" until the token expires.
