@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.client import AirdateBot
 from bot.domain.models import Via
 from bot.ui import audiences
+from bot.ui.member_roles import take_role
 from bot.ui.remind import subscribe_member
 from cogs._context import answer, defer, guild_id_of, show_choices
 
@@ -43,13 +44,11 @@ class SubscriptionCommands(commands.Cog):
     @app_commands.autocomplete(show=show_autocomplete)
     async def unsubscribe(self, interaction: discord.Interaction, show: str) -> None:
         await defer(interaction)
-        result = await self.bot.subscriptions.unsubscribe(
-            guild_id_of(interaction), interaction.user.id, show
-        )
-        if result.role_id is not None and isinstance(interaction.user, discord.Member):
-            await interaction.user.remove_roles(
-                discord.Object(id=result.role_id), reason="/unsubscribe"
-            )
+        guild_id, member = guild_id_of(interaction), interaction.user
+        plan = await self.bot.subscriptions.unsubscribe_plan(guild_id, member.id, show)
+        if plan.role_id is not None and isinstance(member, discord.Member):
+            await take_role(interaction, member, plan.role_id)  # refused: nothing forgotten
+        result = await self.bot.subscriptions.unsubscribe(guild_id, member.id, plan.show.id)
         await answer(interaction, audiences.unsubscribed(result))
 
     @app_commands.guild_only()

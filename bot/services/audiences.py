@@ -182,17 +182,37 @@ class SubscriptionService:
         self._wake(guild_id)
         return added
 
-    async def unsubscribe(self, guild_id: int, user_id: int, show_ref: str) -> Unsubscribed:
+    async def unsubscribe_plan(
+        self, guild_id: int, user_id: int, show_ref: str | int
+    ) -> Unsubscribed:
+        """Say what unsubscribing would undo (the ways, the role to take back); change nothing.
+
+        The role is taken back first, and only then is the subscription forgotten, so a
+        refusal from Discord leaves the member exactly as they were.
+        """
+        async with self._database.snapshot() as tx:
+            show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
+            assert show is not None
+            ways = [
+                s.via
+                for s in await follows.member_subscriptions(tx, guild_id, user_id)
+                if s.show_id == show.id
+            ]
+            if not ways:
+                raise _not_subscribed(show)
+            role_follow = await follows.show_role_follow(tx, guild_id, show.id)
+        role_id = role_follow.role_id if Via.ROLE in ways and role_follow is not None else None
+        return Unsubscribed(show, tuple(ways), role_id)
+
+    async def unsubscribe(self, guild_id: int, user_id: int, show_ref: str | int) -> Unsubscribed:
+        """Forget the member's subscriptions to a show (its role already taken back)."""
         now = self._clock()
         async with self._database.transaction() as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
             assert show is not None
             ways = await follows.delete_subscriptions(tx, guild_id, user_id, show.id)
             if not ways:
-                raise NotFound(
-                    f"You are not subscribed to {text.quote(show.title)}. "
-                    "`/subscriptions` lists what you are subscribed to."
-                )
+                raise _not_subscribed(show)
             role_follow = await follows.show_role_follow(tx, guild_id, show.id)
             if Via.DM in ways:
                 await reconcile.reconcile_guild(
@@ -217,3 +237,10 @@ class SubscriptionService:
                 return False
             await follows.mark_dm_pause_told(tx, user_id, self._clock())
             return True
+
+
+def _not_subscribed(show: Show) -> NotFound:
+    return NotFound(
+        f"You are not subscribed to {text.quote(show.title)}. "
+        "`/subscriptions` lists what you are subscribed to."
+    )

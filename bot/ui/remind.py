@@ -9,10 +9,11 @@ from typing import Any
 
 import discord
 
-from bot.domain.errors import InvalidInput, NotAllowed, UserError
+from bot.domain.errors import NotAllowed, UserError
 from bot.domain.models import Via
 from bot.domain.text import truncate
-from bot.services.audiences import SubscriptionPlan, SubscriptionService
+from bot.services.audiences import SubscriptionService
+from bot.ui.member_roles import give_role
 
 CUSTOM_ID_PREFIX = "airdate:remind:"
 
@@ -28,7 +29,7 @@ async def subscribe_member(
         raise NotAllowed("Subscribing works inside a server, not in direct messages.")
     plan = await subscriptions.plan(interaction.guild_id, show_ref, via)
     if plan.role_id is not None:
-        await _grant(interaction, interaction.user, plan)
+        await give_role(interaction, interaction.user, plan.role_id)
     added = await subscriptions.subscribe(interaction.guild_id, interaction.user.id, plan)
     title = discord.utils.escape_markdown(truncate(plan.show.title, 200))
     already = "" if added else " (you already were)"
@@ -41,24 +42,6 @@ async def subscribe_member(
         f"Subscribed to **{title}**{already}: Airdate will DM you at each reminder and at the "
         "release. Make sure you accept DMs from this server's members."
     )
-
-
-async def _grant(
-    interaction: discord.Interaction, member: discord.Member, plan: SubscriptionPlan
-) -> None:
-    assert plan.role_id is not None
-    if not interaction.app_permissions.manage_roles:
-        raise InvalidInput(
-            "Airdate needs the **Manage Roles** permission to give you the role. Ask a "
-            "moderator to grant it, or subscribe with `via: dm`."
-        )
-    try:
-        await member.add_roles(discord.Object(id=plan.role_id), reason="/subscribe")
-    except discord.Forbidden as error:
-        raise InvalidInput(
-            "Discord did not let Airdate give you that role (Airdate's role must be above it "
-            "and have Manage Roles). Ask a moderator, or subscribe with `via: dm`."
-        ) from error
 
 
 class RemindButton(
