@@ -50,7 +50,11 @@ class CountdownCommands(commands.Cog):
         guild_id = guild_id_of(interaction)
         async with in_channel(interaction):
             found = await self.bot.releases.upcoming(guild_id, window)
-            pages = UpcomingPages(found, within_text=f"next {durations.format_duration(window)}")
+            pages = UpcomingPages(
+                found.releases,
+                within_text=f"next {durations.format_duration(window)}",
+                more=found.more,
+            )
             await answer(interaction, embed=pages.embed(), view=pages.view(), ephemeral=False)
 
 

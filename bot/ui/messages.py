@@ -183,8 +183,18 @@ def settings_embed(settings: GuildSettings) -> discord.Embed:
 
 
 def upcoming_embed(
-    releases: Sequence[Release], *, page: int, pages: int, within_text: str
+    releases: Sequence[Release],
+    *,
+    page: int,
+    pages: int,
+    within_text: str,
+    total: int | None = None,
+    more: bool = False,
 ) -> discord.Embed:
+    """One page of `/upcoming`; the footer counts all pages' releases (`total`).
+
+    `more`: the window holds releases beyond the `total` shown, and the footer says so.
+    """
     embed = discord.Embed(title=f"Upcoming releases ({within_text})", colour=ANNOUNCEMENT_COLOUR)
     if not releases:
         embed.description = (
@@ -196,8 +206,14 @@ def upcoming_embed(
         for r in releases
     ]
     embed.description = truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT)
-    if pages > 1:
-        embed.set_footer(text=f"Page {page + 1} of {pages}")
+    total = len(releases) if total is None else total
+    if more:
+        embed.set_footer(
+            text=f"Page {page + 1} of {pages} · the soonest {total} releases. There are more "
+            "in this window: look less far ahead to see them."
+        )
+    elif pages > 1:
+        embed.set_footer(text=f"Page {page + 1} of {pages} · {total} releases")
     return embed
 
 

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from bot.client import UNEXPECTED_ERROR_REPLY
-from bot.clock import utcnow
-from bot.services.releases import ReleaseDraft, ReleaseService
-from bot.storage.database import Database
 from tests.conftest import Server
+from tests.e2e.seed import seed_shows
 from tests.harness import RunningBot, dump_database, start_bot
 
 PICK = "Pick one from the list that appears as you type"
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-
-
-async def seed_shows(db_path: Path, guild_id: int, count: int) -> None:
-    """Store `count` shows with one release each, so the next show and release get id count+1."""
-    database = await Database.open(db_path)
-    try:
-        service = ReleaseService(database, utcnow, lambda guild_id: None, timedelta(seconds=60))
-        for number in range(1, count + 1):
-            await service.add(guild_id, ReleaseDraft(title=f"Filler {number}", when="2030-01-01"))
-    finally:
-        await database.close()
 
 
 async def chosen(server: Server, command: str, option: str, typed: str) -> str:

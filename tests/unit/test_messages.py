@@ -313,6 +313,9 @@ def test_the_sample_announcement_is_an_hour_ahead() -> None:
 # --- command replies ------------------------------------------------------------------
 
 
+FOLLOWING = 323456789012345678
+
+
 def result(
     r: Release,
     *,
@@ -320,8 +323,26 @@ def result(
     reminders: int = 0,
     announcement_planned: bool = False,
     moved: bool = False,
+    notices: int = 0,
+    channels: tuple[int, ...] | None = None,
+    dms: int = 0,
+    heard: bool | None = None,
 ) -> ScheduleResult:
-    return ScheduleResult(r, GuildSettings(1, channel), reminders, announcement_planned, moved)
+    """What the service says it planned; by default everything goes to `channel`."""
+    planned = bool(reminders or announcement_planned)
+    if channels is None:
+        channels = (channel,) if channel is not None and planned else ()
+    return ScheduleResult(
+        r,
+        GuildSettings(1, channel),
+        reminders,
+        announcement_planned,
+        moved,
+        channel_ids=channels,
+        dm_count=dms,
+        notices_planned=notices,
+        heard=channel is not None or bool(channels) if heard is None else heard,
+    )
 
 
 @pytest.mark.parametrize(
@@ -355,12 +376,51 @@ def result(
             ["Airdate will post", "<t:"],
         ),
         (
-            result(release(), moved=True),
+            result(release(), moved=True, notices=1),
             ["Its time has come", "notice of the new date"],
             ["Airdate will post"],
         ),
+        (
+            # Moved, but nobody was told anything yet: no notice to promise.
+            result(release(), moved=True, reminders=1),
+            ["post 1 reminder in"],
+            ["notice"],
+        ),
+        (
+            # No announcement channel, but a channel follows the show.
+            result(release(), channel=None, reminders=1, channels=(FOLLOWING,)),
+            ["post 1 reminder in", f"<#{FOLLOWING}>"],
+            ["Nothing will be posted", "/settings channel"],
+        ),
+        (
+            result(release(), announcement_planned=True, channels=(CHANNEL, FOLLOWING), dms=3),
+            [f"in <#{CHANNEL}> and <#{FOLLOWING}> and by DM to 3 members"],
+            ["/settings channel"],
+        ),
+        (
+            result(release(), announcement_planned=True, channels=(1, 2, 3, 4, 5)),
+            ["in <#1>, <#2>, <#3> and 2 more channels"],
+            ["<#4>"],
+        ),
+        (
+            result(release(), channel=None, announcement_planned=True, channels=(), dms=1),
+            ["post the announcement by DM to 1 member."],
+            ["/settings channel", " in "],
+        ),
     ],
-    ids=["planned", "one-reminder", "announcement-only", "no-channel", "month", "moved-past"],
+    ids=[
+        "planned",
+        "one-reminder",
+        "announcement-only",
+        "no-channel",
+        "month",
+        "moved-past",
+        "moved-untold",
+        "follows-no-channel",
+        "channels-and-dms",
+        "many-channels",
+        "dms-only",
+    ],
 )
 def test_scheduled_reply(outcome: ScheduleResult, says: list[str], never_says: list[str]) -> None:
     reply = replies.scheduled(outcome, "Added")
@@ -455,3 +515,8 @@ def test_release_choices_are_at_most_25_with_ids_as_values() -> None:
     assert len(choices) == 25
     assert [c.value for c in choices] == [str(i) for i in range(25)]
     assert all(isinstance(c, discord.app_commands.Choice) for c in choices)
+
+
+def test_clearing_the_channel_of_a_guild_with_follows_does_not_say_nothing_is_posted() -> None:
+    reply = replies.settings_changed("channel", GuildSettings(1), follows=2)
+    assert "cleared" in reply and "/follows" in reply and "post nothing" not in reply
