@@ -14,6 +14,7 @@ from bot.domain.models import Via
 from bot.domain.text import truncate
 from bot.services.audiences import SubscriptionService
 from bot.ui.member_roles import give_role
+from bot.ui.messages import bold_title
 
 CUSTOM_ID_PREFIX = "airdate:remind:"
 
@@ -31,15 +32,15 @@ async def subscribe_member(
     if plan.role_id is not None:
         await give_role(interaction, interaction.user, plan.role_id)
     added = await subscriptions.subscribe(interaction.guild_id, interaction.user.id, plan)
-    title = discord.utils.escape_markdown(truncate(plan.show.title, 200))
+    title = bold_title(plan.show.title)
     already = "" if added else " (you already were)"
     if plan.via is Via.ROLE:
         return (
-            f"Subscribed to **{title}**{already}: you now have <@&{plan.role_id}>, which is "
+            f"Subscribed to {title}{already}: you now have <@&{plan.role_id}>, which is "
             "pinged for each reminder and release."
         )
     return (
-        f"Subscribed to **{title}**{already}: Airdate will DM you at each reminder and at the "
+        f"Subscribed to {title}{already}: Airdate will DM you at each reminder and at the "
         "release. Make sure you accept DMs from this server's members."
     )
 

@@ -6,10 +6,9 @@ import discord
 
 from bot.domain import dates, durations
 from bot.domain.models import GuildSettings, Release
-from bot.domain.text import truncate
 from bot.services.delivery import DeliveryError
 from bot.services.releases import ScheduleResult
-from bot.ui.messages import release_embed
+from bot.ui.messages import bold_title, release_embed
 from bot.ui.permissions import NEEDED_IN_CHANNEL
 
 #: Channels a reply names before it counts the rest.
@@ -20,10 +19,6 @@ MISSING_PERMISSIONS = 50013
 UNKNOWN_CHANNEL = 10003
 
 
-def _name(release: Release) -> str:
-    return f"**{discord.utils.escape_markdown(truncate(release.display_title, 200))}**"
-
-
 def release_card(release: Release) -> discord.Embed:
     return release_embed(release)
 
@@ -31,7 +26,7 @@ def release_card(release: Release) -> discord.Embed:
 def scheduled(result: ScheduleResult, verb: str) -> str:
     """Say what was stored and what the bot will post, or why it will post nothing."""
     release = result.release
-    lines = [f"{verb} {_name(release)}: {dates.display_when(release.time)}."]
+    lines = [f"{verb} {bold_title(release.display_title)}: {dates.display_when(release.time)}."]
     if not release.time.precision.is_scheduled:
         lines.append(
             "Reminders start once it has a day or an exact time: change it with `/release edit`."
@@ -76,7 +71,7 @@ def _and(items: list[str]) -> str:
 
 
 def removed(release: Release) -> str:
-    return f"Cancelled {_name(release)}. Nothing more will be posted about it."
+    return f"Cancelled {bold_title(release.display_title)}. Nothing more will be posted about it."
 
 
 def settings_changed(what: str, settings: GuildSettings, *, follows: int = 0) -> str:

@@ -23,7 +23,7 @@ from bot.domain.notifications import Notification
 from bot.services.releases import ScheduleResult
 from bot.ui import replies
 from bot.ui.choices import CHOICE_NAME_LIMIT, release_choice_name, release_choices
-from bot.ui.messages import OutgoingMessage, compose, sample_announcement
+from bot.ui.messages import OutgoingMessage, bold_title, compose, sample_announcement
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 AT = datetime(2024, 7, 3, 14, 0, tzinfo=UTC)  # 23:00 in Tokyo
@@ -520,3 +520,26 @@ def test_release_choices_are_at_most_25_with_ids_as_values() -> None:
 def test_clearing_the_channel_of_a_guild_with_follows_does_not_say_nothing_is_posted() -> None:
     reply = replies.settings_changed("channel", GuildSettings(1), follows=2)
     assert "cleared" in reply and "/follows" in reply and "post nothing" not in reply
+
+
+@pytest.mark.parametrize(
+    ("title", "limit", "expected"),
+    [
+        ("Oshi no Ko", 200, "**Oshi no Ko**"),
+        ("*Ultra* _Maniac_", 200, "**\\*Ultra\\* \\_Maniac\\_**"),
+        # Cut first, then escaped: the ellipsis follows whole escapes, never a lone "\".
+        ("*" * 10, 5, "**" + "\\*" * 4 + "…**"),
+        ("ab*cd", 3, "**ab…**"),
+        ("ab*cd", 4, "**ab\\*…**"),
+    ],
+)
+def test_bold_title_cuts_before_it_escapes(title: str, limit: int, expected: str) -> None:
+    assert bold_title(title, limit) == expected
+
+
+def test_bold_title_never_pings_and_never_unbolds() -> None:
+    shown = bold_title(MENTIONS + " *" * 300)
+    assert "@everyone" not in shown and "@here" not in shown
+    inner = shown[2:-2]
+    assert not inner.endswith("\\")  # a trailing backslash would escape the closing **
+    assert "**" not in inner.replace("\\*", "")
