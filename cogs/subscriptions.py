@@ -15,11 +15,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import UNEXPECTED_ERROR_REPLY, AirdateBot
-from bot.domain.errors import InvalidInput, NotAllowed, UserError
+from bot.domain.errors import NotAllowed, UserError
 from bot.domain.models import Via
-from bot.domain.text import truncate
-from bot.services.audiences import SubscriptionPlan, SubscriptionService
+from bot.services.audiences import SubscriptionService
 from bot.ui import audiences
+from bot.ui.member_roles import give_role, take_role
+from bot.ui.messages import bold_title
 from bot.ui.remind import CUSTOM_ID_TEMPLATE, remind_button
 from cogs._context import answer, defer, guild_id_of, show_choices
 
@@ -30,7 +31,6 @@ async def show_autocomplete(
     return await show_choices(interaction, current, include_all=False)
 
 
-@app_commands.guild_only()
 class SubscriptionCommands(commands.Cog):
     def __init__(self, bot: AirdateBot) -> None:
         self.bot = bot
@@ -42,6 +42,7 @@ class SubscriptionCommands(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(RemindButton)
 
+    @app_commands.guild_only()
     @app_commands.command(name="subscribe", description="Hear about a show's releases")
     @app_commands.describe(
         show="The show (pick from the list)",
@@ -55,20 +56,20 @@ class SubscriptionCommands(commands.Cog):
         reply = await subscribe_member(interaction, self.bot.subscriptions, show, via)
         await answer(interaction, reply)
 
+    @app_commands.guild_only()
     @app_commands.command(name="unsubscribe", description="Stop hearing about a show")
     @app_commands.describe(show="The show (pick from the list)")
     @app_commands.autocomplete(show=show_autocomplete)
     async def unsubscribe(self, interaction: discord.Interaction, show: str) -> None:
         await defer(interaction)
-        result = await self.bot.subscriptions.unsubscribe(
-            guild_id_of(interaction), interaction.user.id, show
-        )
-        if result.role_id is not None and isinstance(interaction.user, discord.Member):
-            await interaction.user.remove_roles(
-                discord.Object(id=result.role_id), reason="/unsubscribe"
-            )
+        guild_id, member = guild_id_of(interaction), interaction.user
+        plan = await self.bot.subscriptions.unsubscribe_plan(guild_id, member.id, show)
+        if plan.role_id is not None and isinstance(member, discord.Member):
+            await take_role(interaction, member, plan.role_id)  # refused: nothing forgotten
+        result = await self.bot.subscriptions.unsubscribe(guild_id, member.id, plan.show.id)
         await answer(interaction, audiences.unsubscribed(result))
 
+    @app_commands.guild_only()
     @app_commands.command(name="subscriptions", description="The shows you are subscribed to")
     async def subscriptions(self, interaction: discord.Interaction) -> None:
         await defer(interaction)
@@ -105,9 +106,7 @@ class RemindButton(
         # Discord's 3 s with a "thinking" message only the clicker sees, then fill it in.
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            reply = await subscribe_member(
-                interaction, client.subscriptions, str(self.show_id), None
-            )
+            reply = await subscribe_member(interaction, client.subscriptions, self.show_id, None)
         except UserError as error:
             # Button errors do not reach the command tree's handler; answer the hint here
             # rather than leave the clicker looking at "thinking" until the token expires.
@@ -122,7 +121,7 @@ class RemindButton(
 async def subscribe_member(
     interaction: discord.Interaction,
     subscriptions: SubscriptionService,
-    show_ref: str,
+    show_ref: str | int,
     via: Via | None,
 ) -> str:
     """Subscribe whoever is asking, handing them the show's role if that is the way; say how."""
@@ -130,37 +129,20 @@ async def subscribe_member(
         raise NotAllowed("Subscribing works inside a server, not in direct messages.")
     plan = await subscriptions.plan(interaction.guild_id, show_ref, via)
     if plan.role_id is not None:
-        await _grant(interaction, interaction.user, plan)
+        await give_role(interaction, interaction.user, plan.role_id)
     added = await subscriptions.subscribe(interaction.guild_id, interaction.user.id, plan)
-    title = discord.utils.escape_markdown(truncate(plan.show.title, 200))
+    title = bold_title(plan.show.title)
     already = "" if added else " (you already were)"
     if plan.via is Via.ROLE:
         return (
-            f"Subscribed to **{title}**{already}: you now have <@&{plan.role_id}>, which is "
+            f"Subscribed to {title}{already}: you now have <@&{plan.role_id}>, which is "
             "pinged for each reminder and release."
         )
     return (
-        f"Subscribed to **{title}**{already}: Airdate will DM you at each reminder and at the "
+        f"Subscribed to {title}{already}: Airdate will DM you at each reminder and at the "
         "release. Make sure you accept DMs from this server's members."
     )
 
-
-async def _grant(
-    interaction: discord.Interaction, member: discord.Member, plan: SubscriptionPlan
-) -> None:
-    assert plan.role_id is not None
-    if not interaction.app_permissions.manage_roles:
-        raise InvalidInput(
-            "Airdate needs the **Manage Roles** permission to give you the role. Ask a "
-            "moderator to grant it, or subscribe with `via: dm`."
-        )
-    try:
-        await member.add_roles(discord.Object(id=plan.role_id), reason="/subscribe")
-    except discord.Forbidden as error:
-        raise InvalidInput(
-            "Discord did not let Airdate give you that role (Airdate's role must be above it "
-            "and have Manage Roles). Ask a moderator, or subscribe with `via: dm`."
-        ) from error
 
 
 async def setup(bot: AirdateBot) -> None:

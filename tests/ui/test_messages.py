@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain.models import DeliveryKind, Precision, Release, ReleaseTime
 from bot.domain.notifications import Notification
-from bot.ui.messages import OutgoingMessage, compose, sample_announcement
+from bot.ui.messages import OutgoingMessage, bold_title, compose, sample_announcement
 from tests.ui.samples import AT, AT_UNIX, DAY_TIME, NOW, ROLE, as_dict, body_text, release
 
 MENTIONS = "@everyone @here <@&323456789012345678> <@423456789012345678> <@!523456789012345678>"
@@ -249,3 +249,26 @@ def test_the_sample_announcement_is_an_hour_ahead() -> None:
     message = compose([sample_announcement(NOW)])
     assert f"<t:{int((NOW + timedelta(hours=1)).timestamp())}:R>" in message.content
     assert mentions_of(message) == {"parse": []}
+
+
+@pytest.mark.parametrize(
+    ("title", "limit", "expected"),
+    [
+        ("Oshi no Ko", 200, "**Oshi no Ko**"),
+        ("*Ultra* _Maniac_", 200, "**\\*Ultra\\* \\_Maniac\\_**"),
+        # Cut first, then escaped: the ellipsis follows whole escapes, never a lone "\".
+        ("*" * 10, 5, "**" + "\\*" * 4 + "…**"),
+        ("ab*cd", 3, "**ab…**"),
+        ("ab*cd", 4, "**ab\\*…**"),
+    ],
+)
+def test_bold_title_cuts_before_it_escapes(title: str, limit: int, expected: str) -> None:
+    assert bold_title(title, limit) == expected
+
+
+def test_bold_title_never_pings_and_never_unbolds() -> None:
+    shown = bold_title(MENTIONS + " *" * 300)
+    assert "@everyone" not in shown and "@here" not in shown
+    inner = shown[2:-2]
+    assert not inner.endswith("\\")  # a trailing backslash would escape the closing **
+    assert "**" not in inner.replace("\\*", "")

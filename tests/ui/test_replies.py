@@ -12,6 +12,9 @@ from bot.ui import replies
 from tests.ui.samples import AT_UNIX, CHANNEL, ROLE, as_dict, body_text, release
 
 
+FOLLOWING = 323456789012345678
+
+
 def result(
     r: Release,
     *,
@@ -19,8 +22,26 @@ def result(
     reminders: int = 0,
     announcement_planned: bool = False,
     moved: bool = False,
+    notices: int = 0,
+    channels: tuple[int, ...] | None = None,
+    dms: int = 0,
+    heard: bool | None = None,
 ) -> ScheduleResult:
-    return ScheduleResult(r, GuildSettings(1, channel), reminders, announcement_planned, moved)
+    """What the service says it planned; by default everything goes to `channel`."""
+    planned = bool(reminders or announcement_planned)
+    if channels is None:
+        channels = (channel,) if channel is not None and planned else ()
+    return ScheduleResult(
+        r,
+        GuildSettings(1, channel),
+        reminders,
+        announcement_planned,
+        moved,
+        channel_ids=channels,
+        dm_count=dms,
+        notices_planned=notices,
+        heard=channel is not None or bool(channels) if heard is None else heard,
+    )
 
 
 @pytest.mark.parametrize(
@@ -54,12 +75,51 @@ def result(
             ["Airdate will post", "<t:"],
         ),
         (
-            result(release(), moved=True),
+            result(release(), moved=True, notices=1),
             ["Its time has come", "notice of the new date"],
             ["Airdate will post"],
         ),
+        (
+            # Moved, but nobody was told anything yet: no notice to promise.
+            result(release(), moved=True, reminders=1),
+            ["post 1 reminder in"],
+            ["notice"],
+        ),
+        (
+            # No announcement channel, but a channel follows the show.
+            result(release(), channel=None, reminders=1, channels=(FOLLOWING,)),
+            ["post 1 reminder in", f"<#{FOLLOWING}>"],
+            ["Nothing will be posted", "/settings channel"],
+        ),
+        (
+            result(release(), announcement_planned=True, channels=(CHANNEL, FOLLOWING), dms=3),
+            [f"in <#{CHANNEL}> and <#{FOLLOWING}> and by DM to 3 members"],
+            ["/settings channel"],
+        ),
+        (
+            result(release(), announcement_planned=True, channels=(1, 2, 3, 4, 5)),
+            ["in <#1>, <#2>, <#3> and 2 more channels"],
+            ["<#4>"],
+        ),
+        (
+            result(release(), channel=None, announcement_planned=True, channels=(), dms=1),
+            ["post the announcement by DM to 1 member."],
+            ["/settings channel", " in "],
+        ),
     ],
-    ids=["planned", "one-reminder", "announcement-only", "no-channel", "month", "moved-past"],
+    ids=[
+        "planned",
+        "one-reminder",
+        "announcement-only",
+        "no-channel",
+        "month",
+        "moved-past",
+        "moved-untold",
+        "follows-no-channel",
+        "channels-and-dms",
+        "many-channels",
+        "dms-only",
+    ],
 )
 def test_scheduled_reply(outcome: ScheduleResult, says: list[str], never_says: list[str]) -> None:
     reply = replies.scheduled(outcome, "Added")
@@ -104,3 +164,8 @@ def test_release_card_is_the_release_embed() -> None:
     card = as_dict(replies.release_card(release()))
     assert card["title"] == "Oshi no Ko — Season 2"
     assert f"<t:{AT_UNIX}:F>" in body_text(card)
+
+
+def test_clearing_the_channel_of_a_guild_with_follows_does_not_say_nothing_is_posted() -> None:
+    reply = replies.settings_changed("channel", GuildSettings(1), follows=2)
+    assert "cleared" in reply and "/follows" in reply and "post nothing" not in reply
