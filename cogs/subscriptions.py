@@ -144,6 +144,5 @@ async def subscribe_member(
     )
 
 
-
 async def setup(bot: AirdateBot) -> None:
     await bot.add_cog(SubscriptionCommands(bot))

@@ -2,7 +2,9 @@
 
 Autocomplete answers with ids, but members also type titles, and a title can be all
 digits (a show called "86"). A value that is exactly a title the guild sees means that
-title; only otherwise is a number taken as an id. Only ASCII digits make an id: `str.isdigit`
+title; only otherwise is a number taken as an id. What autocomplete itself answers is
+the id marked as picked (`id:86`), so choosing Frieren from the list means Frieren even
+in a guild where "86" is also a title. Only ASCII digits make an id: `str.isdigit`
 also accepts "²" (which `int` refuses) and Arabic-Indic digits (which `int` reads as
 numbers), and neither is an id anyone picked from a list.
 """
@@ -18,6 +20,8 @@ from bot.domain.text import quote
 
 #: At most 18 digits: every such number fits SQLite's signed 64-bit integers.
 _ID = re.compile(r"[0-9]{1,18}")
+#: How an autocomplete choice names what was picked from the list.
+PICKED = "id:"
 
 T = TypeVar("T")
 
@@ -26,6 +30,19 @@ def typed_id(typed: str) -> int | None:
     """Return the id a value spells in ASCII digits, or None when it is no id."""
     value = typed.strip()
     return int(value) if _ID.fullmatch(value) else None
+
+
+def picked_value(entity_id: int) -> str:
+    """The value an autocomplete choice answers for a release or show: its id, marked."""
+    return f"{PICKED}{entity_id}"
+
+
+def picked_id(typed: str) -> int | None:
+    """Return the id of a value autocomplete answered (`id:86`), or None for typed text."""
+    value = typed.strip()
+    if not value.startswith(PICKED):
+        return None
+    return typed_id(value.removeprefix(PICKED))
 
 
 def choose(

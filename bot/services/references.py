@@ -24,8 +24,12 @@ async def resolve(
     noun: str,
     hint: str,
 ) -> T:
-    """Return what `typed` names: exactly a title the guild sees, else the id it spells."""
+    """Return what `typed` names: what was picked from the list, exactly a title the guild
+    sees, else the id it spells."""
     text = typed.strip()
+    picked = references.picked_id(text)
+    if picked is not None:
+        return references.choose(text, [], await by_id(picked), noun=noun, hint=hint)
     matches = await titled(text) if text else []
     number = references.typed_id(text)
     found = None if matches or number is None else await by_id(number)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import discord
 from discord import app_commands
 
+from bot.domain import references
 from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
 from bot.domain.text import truncate
 from bot.services.audiences import FollowResult, Unsubscribed
@@ -26,7 +27,8 @@ def show_choices(
     if include_all and ALL_SHOWS.startswith(typed.strip().casefold()):
         choices.append(app_commands.Choice(name="All shows", value=ALL_SHOWS))
     choices += [
-        app_commands.Choice(name=truncate(show.title, 100), value=str(show.id)) for show in shows
+        app_commands.Choice(name=truncate(show.title, 100), value=references.picked_value(show.id))
+        for show in shows
     ]
     return choices[:25]
 

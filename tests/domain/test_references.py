@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.errors import NotFound
-from bot.domain.references import choose, typed_id
+from bot.domain.references import choose, picked_id, picked_value, typed_id
 
 HINT = "Pick one from the list."
 
@@ -73,3 +73,21 @@ def test_no_match_or_several_say_pick_from_the_list(
     with pytest.raises(NotFound) as refused:
         choose(typed, titled, by_id, noun="release", hint=HINT)
     assert refused.value.message.startswith(says)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (picked_value(86), 86),
+        (" id:86 ", 86),
+        ("id:", None),
+        ("id:x", None),
+        ("id:²", None),
+        ("id:" + "9" * 19, None),
+        ("86", None),  # typed digits are not a pick: a title may come first
+        ("ID:86", None),
+        ("Frieren", None),
+    ],
+)
+def test_only_what_autocomplete_answered_is_a_pick(typed: str, expected: int | None) -> None:
+    assert picked_id(typed) == expected

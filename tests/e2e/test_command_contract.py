@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Server
-from tests.harness import start_bot
+from tests.support.harness import start_bot
 
 MANAGE_SERVER = 1 << 5  # 0x20
 #: Discord's interaction context type for a server (1 is the bot's DMs, 2 group DMs).

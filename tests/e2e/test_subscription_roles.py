@@ -6,8 +6,8 @@ from pathlib import Path
 
 from bot.client import UNEXPECTED_ERROR_REPLY
 from tests.conftest import Server
-from tests.harness import RunningBot, dump_database
 from tests.simulator import Perm, SimRole
+from tests.support.harness import RunningBot, dump_database
 
 ABOVE_AIRDATE = 20  # the simulated Airdate role sits at 10
 

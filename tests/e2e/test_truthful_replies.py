@@ -8,8 +8,8 @@ from pathlib import Path
 from bot.client import UNEXPECTED_ERROR_REPLY
 from tests.conftest import Server
 from tests.e2e.seed import seed_shows
-from tests.harness import RunningBot, start_bot, wait_until
 from tests.simulator import Perm
+from tests.support.harness import RunningBot, start_bot, wait_until
 
 
 def posted(server: Server) -> list[str]:

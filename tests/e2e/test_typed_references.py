@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.client import UNEXPECTED_ERROR_REPLY
 from tests.conftest import Server
 from tests.e2e.seed import seed_shows
-from tests.harness import RunningBot, dump_database, start_bot
+from tests.support.harness import RunningBot, dump_database, start_bot
 
 PICK = "Pick one from the list that appears as you type"
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -29,8 +29,9 @@ async def test_a_show_titled_86_is_that_show_even_where_86_is_an_id(
         await server.mod("release add", {"title": "Frieren", "when": "2030-02-01"})
         await server.mod("release add", {"title": "86", "label": "Season 2", "when": "2030-03-01"})
         # The setting that makes "86" ambiguous: it is also Frieren's release and show id.
-        assert await chosen(server, "countdown", "release", "Frieren") == "86"
-        assert await chosen(server, "follow", "show", "Frieren") == "86"
+        picked_release = await chosen(server, "countdown", "release", "Frieren")
+        picked_show = await chosen(server, "follow", "show", "Frieren")
+        assert picked_release == picked_show == "id:86"
 
         card = await server.user("countdown", {"release": "86"})
         assert not card.ephemeral and card.embeds[0]["title"] == "86 — Season 2"
@@ -40,6 +41,11 @@ async def test_a_show_titled_86_is_that_show_even_where_86_is_an_id(
         assert "Subscribed to **86**" in (subscribed.content or "")
         listing = await server.user("subscriptions")
         assert "Frieren" not in listing.embeds[0]["description"]
+        # Picked from the list, Frieren is Frieren, whatever else is titled "86".
+        picked = await server.user("countdown", {"release": picked_release})
+        assert picked.embeds[0]["title"] == "Frieren"
+        frieren = await server.mod("follow", {"show": picked_show, "channel": server.general})
+        assert "now follows **Frieren**" in (frieren.content or "")
         # A number that is no title still names the release with that id.
         other = await server.user("countdown", {"release": "85"})
         assert other.embeds[0]["title"] == "Filler 85"

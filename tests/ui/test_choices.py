@@ -53,5 +53,5 @@ def test_short_choice_names_are_not_cut() -> None:
 def test_release_choices_are_at_most_25_with_ids_as_values() -> None:
     choices = release_choices([release(release_id=i) for i in range(40)])
     assert len(choices) == 25
-    assert [c.value for c in choices] == [str(i) for i in range(25)]
+    assert [c.value for c in choices] == [f"id:{i}" for i in range(25)]
     assert all(isinstance(c, discord.app_commands.Choice) for c in choices)

@@ -11,7 +11,6 @@ from bot.services.releases import ScheduleResult
 from bot.ui import replies
 from tests.ui.samples import AT_UNIX, CHANNEL, ROLE, as_dict, body_text, release
 
-
 FOLLOWING = 323456789012345678
 
 
