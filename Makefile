@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m tests.demo
+	$(PY) -m tests.support.demo
 
 run: $(STAMP)
 	$(PY) -m bot

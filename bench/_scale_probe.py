@@ -122,7 +122,11 @@ async def startup(path: Path) -> dict[str, Any]:
 
 
 class RecordingSender:
-    """Hands back a fake message id at once and notes when each batch arrived."""
+    """Hands back a fake message id at once and notes when each batch arrived.
+
+    It stands for Discord at no cost: what it does per send is the least that measures
+    (a clock reading and an append); counting waits for the end.
+    """
 
     def __init__(self) -> None:
         self.handed: list[tuple[float, tuple[int, ...]]] = []
@@ -137,10 +141,12 @@ class RecordingSender:
         return str(batch.nonce)
 
     async def send(self, batch: Any) -> int:
-        self.handed.append((time.time(), batch.delivery_ids))
-        self.rows += sum(1 for i in batch.delivery_ids if i <= self.burst)
-        if self.rows >= self.burst:
-            self.done.set()
+        ids = batch.delivery_ids
+        self.handed.append((time.time(), ids))
+        if ids[0] <= self.burst:
+            self.rows += len(ids)
+            if self.rows >= self.burst:
+                self.done.set()
         return len(self.handed)
 
     async def find_sent(self, batch: Any) -> int | None:
@@ -242,7 +248,7 @@ def user_queries(titles: Sequence[str], count: int, seed: int = 7) -> list[tuple
 
 
 async def catalog(path: Path, titles_path: Path, count: int) -> dict[str, Any]:
-    from tests.harness import start_bot
+    from tests.support.harness import start_bot
 
     titles = json.loads(await asyncio.to_thread(titles_path.read_text))
     sim, guild, channel, member = _sim_with_guild()

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from tests.harness import rows, seed_fan_out, start_bot_process, wait_until
 from tests.simulator import DiscordSimulator
+from tests.support.harness import rows, seed_fan_out, start_bot_process, wait_until
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 #: The bot's own limit in the limited run (Discord allows 50/s; the default is 40/s).
@@ -112,7 +112,7 @@ def run(quick: bool = False) -> str:
     return f"""## Fan-out: one announcement to {channels:,} channels (issue 3)
 
 Command: `make bench` (`python -m bench`). The real bot in its own process
-(`tests/bot_process.py`) against the local Discord simulator running in the benchmark's
+(`tests/support/bot_process.py`) against the local Discord simulator running in the benchmark's
 process; every channel follows the show, so one announcement owes {channels:,} messages.
 Rates run from the first message to the last; CPU is the bot process's user + system
 time over the same span (from `/proc/PID/stat`), so the simulator's work is not counted.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 import aiohttp
 import discord
@@ -13,13 +15,15 @@ from bot.domain.models import TargetKind
 from bot.scheduling.ratelimit import RateLimiter
 from bot.services.batches import Batch
 from bot.services.delivery import DeliveryError
-from bot.ui.messages import compose
+from bot.ui.messages import OutgoingMessage, compose
 from bot.ui.remind import remind_view
 
 log = logging.getLogger(__name__)
 
 #: How far back to look for a message an earlier, expired attempt may have posted.
 RECENT_MESSAGES = 50
+#: How long a message outside the outbox may take (the engine bounds its own sends).
+POST_TIMEOUT = timedelta(seconds=15)
 
 
 class ChannelSender:
@@ -53,29 +57,26 @@ class ChannelSender:
         titles = [n.release.show.title for n in batch.notifications]
         # The engine took this request's turn at the rate limiter (`wait_turn`) before it
         # checked the batch is still owed: the check is as fresh as the send.
+        # A nonce makes discord.py send enforce_nonce: a resend within Discord's window
+        # returns the first message instead of posting a second one.
+        return await _post(
+            channel,
+            message,
+            nonce=batch.nonce,
+            view=remind_view(message.remind_show_ids, _unique(titles)),
+        )
+
+    async def post(self, channel_id: int, message: OutgoingMessage) -> int:
+        """Post one message outside the outbox (`/settings test`), at the bot's pace.
+
+        Raise DeliveryError as `send` does; no answer within `POST_TIMEOUT` is one too.
+        """
+        await self._limiter.acquire()
         try:
-            # A nonce makes discord.py send enforce_nonce: a resend within Discord's window
-            # returns the first message instead of posting a second one.
-            sent = await channel.send(
-                content=message.content,
-                embeds=message.embeds,
-                nonce=batch.nonce,
-                allowed_mentions=message.allowed_mentions,
-                view=remind_view(message.remind_show_ids, _unique(titles)),  # type: ignore[arg-type]
-            )
-        except discord.HTTPException as error:
-            if error.status == 400:
-                log.error(
-                    "Discord refused a message (code %s): %d embeds of %s chars, content %d chars",
-                    error.code,
-                    len(message.embeds),
-                    [len(e) for e in message.embeds],
-                    len(message.content),
-                )
-            raise _classify(error) from error
-        except (aiohttp.ClientError, OSError) as error:
+            async with asyncio.timeout(POST_TIMEOUT.total_seconds()):
+                return await _post(self._client.get_partial_messageable(channel_id), message)
+        except TimeoutError as error:
             raise _lost(error) from error
-        return sent.id
 
     async def find_sent(self, batch: Batch) -> int | None:
         channel = await self._messageable(batch)
@@ -134,6 +135,39 @@ class ChannelSender:
                 ) from error
             channel_id = self._dm_channels[user_id] = channel.id
         return self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+
+
+async def _post(
+    channel: discord.abc.Messageable,
+    message: OutgoingMessage,
+    *,
+    nonce: str | None = None,
+    view: discord.ui.View | None = None,
+) -> int:
+    """Send a composed message; map Discord's refusals and lost connections to DeliveryError."""
+    try:
+        # discord.py's overloads refuse None for both; its code reads None as "none given"
+        # (a random nonce, no components).
+        sent = await channel.send(
+            content=message.content,
+            embeds=message.embeds,
+            nonce=nonce,  # type: ignore[arg-type]
+            allowed_mentions=message.allowed_mentions,
+            view=view,  # type: ignore[arg-type]
+        )
+    except discord.HTTPException as error:
+        if error.status == 400:
+            log.error(
+                "Discord refused a message (code %s): %d embeds of %s chars, content %d chars",
+                error.code,
+                len(message.embeds),
+                [len(e) for e in message.embeds],
+                len(message.content),
+            )
+        raise _classify(error) from error
+    except (aiohttp.ClientError, OSError) as error:
+        raise _lost(error) from error
+    return sent.id
 
 
 def content_fingerprint(content: str) -> str:

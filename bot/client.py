@@ -27,7 +27,6 @@ from bot.services.releases import ReleaseService
 from bot.services.settings import SettingsService
 from bot.storage import settings as settings_store
 from bot.storage.database import Database
-from bot.ui.remind import RemindButton
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +44,7 @@ DATABASE_BUSY_REPLY = (
     "a backup, is holding it) or its disk is full. Nothing was changed; try again in a "
     "minute."
 )
+GUILD_READY_TIMEOUT_SECONDS = 0.25
 UNEXPECTED_ERROR_REPLY = (
     "Something went wrong on Airdate's side and nothing was changed. Please try again; "
     "if it keeps happening, tell the server's moderators."
@@ -76,6 +76,11 @@ class AirdateBot(commands.Bot):
             # Nothing the bot posts pings anyone unless a message opts that role in.
             allowed_mentions=discord.AllowedMentions.none(),
             http_trace=http_trace,
+            # READY lists every guild the bot is in (as unavailable until its GUILD_CREATE
+            # streams in), which is all on_ready's presence check needs, and sends go
+            # through partial channels that need no cache. So don't sit out discord.py's
+            # default 2 s after the last GUILD_CREATE before delivering.
+            guild_ready_timeout=GUILD_READY_TIMEOUT_SECONDS,
         )
         _amortise_bucket_cleanup(self.http)
         policy = replace(
@@ -111,7 +116,6 @@ class AirdateBot(commands.Bot):
     async def setup_hook(self) -> None:
         for name in COGS:
             await self.load_extension(name)
-        self.add_dynamic_items(RemindButton)
         await self.sync_commands()
         # Delivery starts once Discord said which guilds the bot is in (on_ready): a
         # guild that removed the bot while it was down must not be posted to first.

@@ -22,11 +22,11 @@ from cogs.releases import release_autocomplete
 DEFAULT_WITHIN = "30d"
 
 
-@app_commands.guild_only()
 class CountdownCommands(commands.Cog):
     def __init__(self, bot: AirdateBot) -> None:
         self.bot = bot
 
+    @app_commands.guild_only()
     @app_commands.command(name="countdown", description="Show a release with a live countdown")
     @app_commands.describe(release="The release (pick from the list)")
     @app_commands.autocomplete(release=release_autocomplete)
@@ -39,6 +39,7 @@ class CountdownCommands(commands.Cog):
             card = replies.release_card(found)
             await answer(interaction, embed=card, view=view, ephemeral=False)
 
+    @app_commands.guild_only()
     @app_commands.command(name="upcoming", description="Upcoming releases, soonest first")
     @app_commands.describe(within="How far ahead to look, e.g. 7d or 12h (default 30d)")
     async def upcoming(self, interaction: discord.Interaction, within: str | None = None) -> None:
@@ -49,7 +50,11 @@ class CountdownCommands(commands.Cog):
         guild_id = guild_id_of(interaction)
         async with in_channel(interaction):
             found = await self.bot.releases.upcoming(guild_id, window)
-            pages = UpcomingPages(found, within_text=f"next {durations.format_duration(window)}")
+            pages = UpcomingPages(
+                found.releases,
+                within_text=f"next {durations.format_duration(window)}",
+                more=found.more,
+            )
             await answer(interaction, embed=pages.embed(), view=pages.view(), ephemeral=False)
 
 

@@ -17,15 +17,18 @@ async def show_autocomplete(
     return await show_choices(interaction, current, include_all=True)
 
 
-@app_commands.guild_only()
-@app_commands.default_permissions(manage_guild=True)
 class FollowCommands(commands.Cog):
+    # discord.py reads `default_permissions` and `guild_only` on a class only for a
+    # GroupCog: each command of this plain Cog carries its own (tests/e2e/test_command_contract).
+
     def __init__(self, bot: AirdateBot) -> None:
         self.bot = bot
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return require_manage_guild(interaction)
 
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
     @app_commands.command(name="follow", description="Post a show's reminders in a channel")
     @app_commands.describe(
         show="A show, or `all` for every show (pick from the list)",
@@ -51,6 +54,8 @@ class FollowCommands(commands.Cog):
         )
         await answer(interaction, audiences.followed(result))
 
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
     @app_commands.command(name="unfollow", description="Stop posting a show in a channel")
     @app_commands.describe(show="The show, or `all`", channel="The channel")
     @app_commands.autocomplete(show=show_autocomplete)
@@ -61,6 +66,8 @@ class FollowCommands(commands.Cog):
         removed = await self.bot.follows.unfollow(guild_id_of(interaction), channel.id, show)
         await answer(interaction, audiences.unfollowed(removed, channel.id))
 
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
     @app_commands.command(name="follows", description="Which channels follow which shows")
     async def follows(self, interaction: discord.Interaction) -> None:
         await defer(interaction)

@@ -15,6 +15,7 @@ class HelpCommands(commands.Cog):
     def __init__(self, bot: AirdateBot) -> None:
         self.bot = bot
 
+    @app_commands.guild_only()
     @app_commands.command(name="help", description="What Airdate does and how it is set up here")
     async def help(self, interaction: discord.Interaction) -> None:
         settings = None

@@ -6,8 +6,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.channel_sender import ChannelSender
 from bot.client import AirdateBot
 from bot.domain.errors import InvalidInput
+from bot.services.delivery import DeliveryError
 from bot.ui import permissions, replies
 from bot.ui.messages import compose, sample_announcement, settings_embed
 from cogs._context import answer, defer, guild_id_of, require_manage_guild
@@ -23,6 +25,9 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
 
     def __init__(self, bot: AirdateBot) -> None:
         self.bot = bot
+        # The delivery engine's sender class over the bot's one rate limiter: the sample
+        # is paced and its refusals mapped like every other message.
+        self.sender = ChannelSender(bot, bot.rate_limiter, bot.unavailable_guilds.__contains__)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return require_manage_guild(interaction)
@@ -38,7 +43,10 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
         updated = await self.bot.guild_settings.set_channel(
             guild_id_of(interaction), None if channel is None else channel.id
         )
-        await answer(interaction, replies.settings_changed("channel", updated))
+        await answer(
+            interaction,
+            replies.settings_changed("channel", updated.settings, follows=updated.follows),
+        )
 
     @app_commands.command(name="role", description="The role to ping (leave out to ping nobody)")
     @app_commands.describe(role="A role members can be pinged with")
@@ -80,14 +88,16 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
         current = await self.bot.guild_settings.view(guild_id_of(interaction))
         if current.channel_id is None:
             raise InvalidInput("No announcement channel yet. Set one with `/settings channel`.")
+        guild = interaction.guild
+        channel = None if guild is None else guild.get_channel(current.channel_id)
+        if channel is not None:
+            permissions.require_can_post(interaction, channel)  # names what is missing
         sample = sample_announcement(self.bot.clock())
         message = compose([sample], () if current.role_id is None else (current.role_id,))
-        channel = self.bot.get_partial_messageable(current.channel_id)
-        await channel.send(
-            content=message.content,
-            embeds=message.embeds,
-            allowed_mentions=message.allowed_mentions,
-        )
+        try:
+            await self.sender.post(current.channel_id, message)
+        except DeliveryError as error:
+            raise InvalidInput(replies.sample_refused(current.channel_id, error)) from error
         await answer(interaction, f"Posted a sample announcement in <#{current.channel_id}>.")
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import discord
 import pytest
 
-from tests.harness import RunningBot, start_bot
 from tests.simulator import DiscordSimulator
 from tests.simulator.models import InteractionReply, SimChannel, SimGuild, SimMember, SimRole
+from tests.support.harness import RunningBot, start_bot
 
 MANAGE_GUILD = 1 << 5
 

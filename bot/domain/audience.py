@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.models import Follow, GuildSettings, Release, TargetKind
@@ -94,22 +94,32 @@ def release_targets(
     for follow in follows:
         if covers(follow, release):
             since[follow.channel_id] = _earliest(since.get(follow.channel_id, _NEVER), follow.since)
-    targets = [
-        Target(a.channel_id, TargetKind.CHANNEL, a.role_ids, _latest(since[a.channel_id], settings))
-        for a in channel_audiences(release, settings, follows)
-    ]
+    # The announcement channel took over from a previous one: unless something else
+    # covers it from an earlier moment, it inherits what that one was still owed.
     previous = settings.previous_channel_id
-    if previous is not None and settings.channel_id is not None and previous not in since:
-        targets = [
-            replace(
-                t,
+    inheriting = (
+        settings.channel_id
+        if previous is not None and settings.channel_id is not None and previous not in since
+        else None
+    )
+    channel_since = _latest(settings.channel_since, settings)
+    targets = []
+    for audience in channel_audiences(release, settings, follows):
+        target_since = _latest(since[audience.channel_id], settings)
+        if audience.channel_id == inheriting and target_since == channel_since:
+            target = Target(
+                audience.channel_id,
+                TargetKind.CHANNEL,
+                audience.role_ids,
+                target_since,
                 inherits_from=previous,
                 inherits_since=_latest(settings.previous_channel_since, settings),
             )
-            if t.id == settings.channel_id and t.since == _latest(settings.channel_since, settings)
-            else t
-            for t in targets
-        ]
+        else:
+            target = Target(
+                audience.channel_id, TargetKind.CHANNEL, audience.role_ids, target_since
+            )
+        targets.append(target)
     targets += [
         Target(s.user_id, TargetKind.USER, (), _latest(s.since, settings)) for s in dm_subscribers
     ]
@@ -134,41 +144,3 @@ def _earliest(current: datetime | _Never | None, other: datetime | None) -> date
 def _latest(since: datetime | None, settings: GuildSettings) -> datetime | None:
     moments = [m for m in (since, settings.present_since) if m is not None]
     return max(moments, default=None)
-
-
-@dataclass(frozen=True, slots=True)
-class RoleFacts:
-    """What Discord says about a role, for deciding if members may be handed it."""
-
-    is_everyone: bool
-    managed: bool
-    below_bot: bool
-    extra_permissions: bool
-    pingable: bool
-
-
-def plain_role_problem(role: RoleFacts) -> str | None:
-    """Say why a role can't be a follow's role, or None if it is a plain, pingable role.
-
-    `/subscribe` hands the follow's role to whoever asks, so it must carry no power.
-    """
-    if role.is_everyone:
-        return "Airdate never pings @everyone. Create a role such as `Frieren fans` and pick it."
-    if role.managed:
-        return "That role belongs to an integration. Pick a role members can be given."
-    if not role.below_bot:
-        return (
-            "That role is above Airdate's highest role, so Airdate could not hand it out. "
-            "Move Airdate's role above it in Server Settings → Roles, or pick a lower role."
-        )
-    if role.extra_permissions:
-        return (
-            "That role grants permissions beyond @everyone's, and `/subscribe` would hand it to "
-            "anyone. Pick a role with no permissions of its own."
-        )
-    if not role.pingable:
-        return (
-            'That role can\'t be pinged: turn on "Allow anyone to @mention this role" in '
-            "Server Settings → Roles, then run this again."
-        )
-    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Precision(StrEnum):
@@ -132,12 +133,13 @@ class Via(StrEnum):
     DM = "dm"
 
 
-@dataclass(frozen=True, slots=True)
-class DeliveryKey:
+class DeliveryKey(NamedTuple):
     """What makes a delivery unique: one message owed to one target.
 
     Channel and user ids are both Discord snowflakes, unique across kinds, so the target
-    kind travels beside the key rather than in it.
+    kind travels beside the key rather than in it. A named tuple rather than a dataclass:
+    a reconcile hashes and compares hundreds of thousands of keys, and a tuple does that
+    in C.
     """
 
     release_id: int

@@ -107,10 +107,11 @@ def owed(state: ReleaseState, history: Sequence[Sent], now: datetime) -> list[Ow
     for sent in sorted(history, key=lambda s: s.sent_at):
         by_target.setdefault(sent.target_id, []).append(sent)
     result: list[Owed] = []
+    moments = _reminder_moments(state)
     for target in state.targets:
         told = by_target.get(target.id, [])
         inherited = [] if target.inherits_from is None else by_target.get(target.inherits_from, [])
-        result += _scheduled(state, target, told, inherited, now)
+        result += _scheduled(state, moments, target, told, inherited, now)
         notice = _notice(state, target, told, now)
         if notice is not None:
             result.append(notice)
@@ -122,8 +123,22 @@ def _key(state: ReleaseState, target: Target, kind: DeliveryKind, offset: int) -
     return DeliveryKey(release.id, kind, offset, release.revision, target.id, target.kind)
 
 
+def _reminder_moments(state: ReleaseState) -> list[tuple[datetime, int]]:
+    """Each reminder's moment and offset in seconds, earliest first (the same for every
+    target, so worked out once per release)."""
+    time = state.release.time
+    if not time.precision.is_scheduled or time.at is None:
+        return []
+    return [
+        (time.at - offset, int(offset.total_seconds()))
+        for offset in sorted(set(state.offsets), reverse=True)
+        if time.precision is not Precision.DAY or offset >= DAY_PRECISION_MIN_OFFSET
+    ]
+
+
 def _scheduled(
     state: ReleaseState,
+    moments: Sequence[tuple[datetime, int]],
     target: Target,
     told: Sequence[Sent],
     inherited: Sequence[Sent],
@@ -141,7 +156,7 @@ def _scheduled(
     found: list[Owed] = []
     if start > now:
         reminder_cutoff = max(cutoff, state.offsets_since or cutoff)
-        found += _reminders(state, target, told, now, reminder_cutoff)
+        found += _reminders(state, moments, target, told, now, reminder_cutoff)
     if start > cutoff and now - start <= ANNOUNCEMENT_CATCH_UP:
         announced = any(
             s.kind is DeliveryKind.ANNOUNCEMENT and not moved_enough(s.about, time) for s in told
@@ -152,21 +167,28 @@ def _scheduled(
 
 
 def _reminders(
-    state: ReleaseState, target: Target, told: Sequence[Sent], now: datetime, cutoff: datetime
+    state: ReleaseState,
+    moments: Sequence[tuple[datetime, int]],
+    target: Target,
+    told: Sequence[Sent],
+    now: datetime,
+    cutoff: datetime,
 ) -> list[Owed]:
     time = state.release.time
-    assert time.at is not None
-    moments = [
-        (time.at - offset, int(offset.total_seconds()))
-        for offset in sorted(set(state.offsets), reverse=True)
-        if time.precision is not Precision.DAY or offset >= DAY_PRECISION_MIN_OFFSET
-    ]
-    moments = [(due, offset) for due, offset in moments if due > cutoff]
-    past = [m for m in moments if m[0] <= now]
-    wanted = [m for m in moments if m[0] > now] + ([max(past)] if past else [])
+    wanted: list[tuple[datetime, int]] = []
+    latest_past: tuple[datetime, int] | None = None
+    for moment in moments:
+        if moment[0] <= cutoff:
+            continue
+        if moment[0] > now:
+            wanted.append(moment)
+        elif latest_past is None or moment > latest_past:
+            latest_past = moment
+    if latest_past is not None:
+        wanted.append(latest_past)
     found = []
     for due_at, offset in wanted:
-        reminded = any(
+        reminded = bool(told) and any(
             s.kind is DeliveryKind.REMINDER
             and s.offset_seconds == offset
             and not moved_enough(s.about, time)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class RateLimiter:
@@ -17,11 +18,14 @@ class RateLimiter:
     the limit, which is what Discord counts.
     """
 
-    def __init__(self, rate: float, *, clock: Monotonic = time.monotonic) -> None:
+    def __init__(
+        self, rate: float, *, clock: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
         if rate <= 0:
             raise ValueError("a rate limit must be positive")
         self._interval = 1.0 / rate
         self._clock = clock
+        self._sleep = sleep
         self._next_at = 0.0
         self._lock = asyncio.Lock()
 
@@ -35,7 +39,7 @@ class RateLimiter:
             at = max(now, self._next_at)
             self._next_at = at + self._interval
         if at > now:
-            await asyncio.sleep(at - now)
+            await self._sleep(at - now)
 
 
 class ChannelWindows:
@@ -63,4 +67,7 @@ class ChannelWindows:
         return sent[0] + self._per if len(sent) >= self._limit else 0.0
 
     def record(self, channel_id: int) -> None:
-        self._sent.setdefault(channel_id, deque()).append(self._clock())
+        sent = self._sent.get(channel_id)
+        if sent is None:
+            sent = self._sent[channel_id] = deque()
+        sent.append(self._clock())

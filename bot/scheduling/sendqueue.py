@@ -72,22 +72,26 @@ class FairQueue(Generic[T]):
     def _take(self) -> tuple[T | None, float | None]:
         soonest: float | None = None
         now = self._clock()
-        for guild_id in list(self._lines):
-            line = self._lines[guild_id]
+        for guild_id, line in self._lines.items():
             for index, item in enumerate(line):
                 if item.not_before > now:
                     # Lines are in due order: nothing further in this one is due yet.
                     soonest = item.not_before if soonest is None else min(soonest, item.not_before)
                     break
-                free_at = self._windows.free_at(item.channel_key)
+                channel = item.channel_key
+                free_at = self._windows.free_at(channel)
                 if free_at <= now:
-                    del line[index]
-                    self._size -= 1
-                    if line:
-                        self._lines.move_to_end(guild_id)
-                    else:
-                        del self._lines[guild_id]
-                    self._windows.record(item.channel_key)
+                    self._took(guild_id, line, index)
+                    self._windows.record(channel)
                     return item, None
                 soonest = free_at if soonest is None else min(soonest, free_at)
         return None, None if soonest is None else max(0.0, soonest - now)
+
+    def _took(self, guild_id: int, line: deque[T], index: int) -> None:
+        """Take the item at `index` out of the guild's line; the guild goes last in turn."""
+        del line[index]
+        self._size -= 1
+        if line:
+            self._lines.move_to_end(guild_id)
+        else:
+            del self._lines[guild_id]

@@ -46,7 +46,8 @@ async def supervised(name: str, step: Callable[[], Awaitable[None]]) -> None:
         except Exception as error:
             await asyncio.sleep(backoff.failed(error))
         else:
-            backoff.succeeded()
+            if backoff.failures:
+                backoff.succeeded()
 
 
 def start_supervised(

@@ -27,7 +27,9 @@ async def disable_channel(
     if guild.channel_id == channel_id and guild.channel_disabled_reason is None:
         await settings.save_guild_settings(tx, replace(guild, channel_disabled_reason=reason), now)
         newly = True
-    await reconcile.reconcile_guild(tx, guild_id, now, notice_debounce, reason=reason)
+    await reconcile.reconcile_guild(
+        tx, guild_id, now, notice_debounce, reason=reason, targets=(channel_id,)
+    )
     return newly
 
 

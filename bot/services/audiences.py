@@ -12,12 +12,11 @@ from bot.domain import text
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
 from bot.services import reconcile
-from bot.storage import dm_pauses, follows, search, settings, shows, subscriptions
-from bot.storage.database import Database, Transaction
+from bot.services.references import resolve_show
+from bot.storage import dm_pauses, follows, search, settings, subscriptions
+from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
-
-ALL_SHOWS = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +85,7 @@ class FollowService:
                 self._notice_debounce,
                 reason="follow changed",
                 show_id=None if show is None else show.id,
+                targets=(channel_id,),
             )
         self._wake(guild_id)
         return FollowResult(
@@ -111,6 +111,7 @@ class FollowService:
                 self._notice_debounce,
                 reason="unfollowed",
                 show_id=None if show is None else show.id,
+                targets=(channel_id,),
             )
         self._wake(guild_id)
         return show
@@ -140,8 +141,11 @@ class SubscriptionService:
         self._wake = wake
         self._notice_debounce = notice_debounce
 
-    async def plan(self, guild_id: int, show_ref: str, via: Via | None) -> SubscriptionPlan:
-        """Decide how to subscribe: the show's follow role if asked (or by default), else DM."""
+    async def plan(self, guild_id: int, show_ref: str | int, via: Via | None) -> SubscriptionPlan:
+        """Decide how to subscribe: the show's follow role if asked (or by default), else DM.
+
+        `show_ref` is what the member typed, or the id of a show a button names.
+        """
         async with self._database.snapshot() as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
             assert show is not None
@@ -176,25 +180,52 @@ class SubscriptionService:
                     self._notice_debounce,
                     reason="subscribed",
                     show_id=plan.show.id,
+                    targets=(user_id,),
                 )
         self._wake(guild_id)
         return added
 
-    async def unsubscribe(self, guild_id: int, user_id: int, show_ref: str) -> Unsubscribed:
+    async def unsubscribe_plan(
+        self, guild_id: int, user_id: int, show_ref: str | int
+    ) -> Unsubscribed:
+        """Say what unsubscribing would undo (the ways, the role to take back); change nothing.
+
+        The role is taken back first, and only then is the subscription forgotten, so a
+        refusal from Discord leaves the member exactly as they were.
+        """
+        async with self._database.snapshot() as tx:
+            show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
+            assert show is not None
+            ways = [
+                s.via
+                for s in await subscriptions.member_subscriptions(tx, guild_id, user_id)
+                if s.show_id == show.id
+            ]
+            if not ways:
+                raise _not_subscribed(show)
+            role_follow = await follows.show_role_follow(tx, guild_id, show.id)
+        role_id = role_follow.role_id if Via.ROLE in ways and role_follow is not None else None
+        return Unsubscribed(show, tuple(ways), role_id)
+
+    async def unsubscribe(self, guild_id: int, user_id: int, show_ref: str | int) -> Unsubscribed:
+        """Forget the member's subscriptions to a show (its role already taken back)."""
         now = self._clock()
         async with self._database.transaction() as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
             assert show is not None
             ways = await subscriptions.delete_subscriptions(tx, guild_id, user_id, show.id)
             if not ways:
-                raise NotFound(
-                    f"You are not subscribed to {text.quote(show.title)}. "
-                    "`/subscriptions` lists what you are subscribed to."
-                )
+                raise _not_subscribed(show)
             role_follow = await follows.show_role_follow(tx, guild_id, show.id)
             if Via.DM in ways:
                 await reconcile.reconcile_guild(
-                    tx, guild_id, now, self._notice_debounce, reason="unsubscribed", show_id=show.id
+                    tx,
+                    guild_id,
+                    now,
+                    self._notice_debounce,
+                    reason="unsubscribed",
+                    show_id=show.id,
+                    targets=(user_id,),
                 )
         self._wake(guild_id)
         role_id = role_follow.role_id if Via.ROLE in ways and role_follow is not None else None
@@ -217,22 +248,8 @@ class SubscriptionService:
             return True
 
 
-async def resolve_show(
-    tx: Transaction, guild_id: int, reference: str, *, allow_all: bool
-) -> Show | None:
-    """Find the show an option names: `all`, an autocompleted id, or an exact title."""
-    typed = reference.strip()
-    if allow_all and typed.casefold() == ALL_SHOWS:
-        return None
-    if typed.isdigit() and len(typed) < 19:
-        found = await shows.guild_show(tx, guild_id, int(typed))
-        if found is not None:
-            return found
-    matches = await shows.shows_titled(tx, guild_id, typed) if typed else []
-    if len(matches) == 1:
-        return matches[0]
-    hint = "Pick one from the list that appears as you type"
-    raise NotFound(
-        f"No show here matches {text.quote(typed)}. {hint}"
-        + (", or type `all`." if allow_all else ".")
+def _not_subscribed(show: Show) -> NotFound:
+    return NotFound(
+        f"You are not subscribed to {text.quote(show.title)}. "
+        "`/subscriptions` lists what you are subscribed to."
     )

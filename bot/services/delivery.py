@@ -19,6 +19,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.domain.models import DeliveryKind, TargetKind
+from bot.scheduling.deadlines import Deadlines
 from bot.scheduling.ratelimit import ChannelWindows, Monotonic
 from bot.scheduling.sendqueue import FairQueue
 from bot.scheduling.supervise import start_supervised
@@ -151,11 +152,13 @@ class DeliveryService:
         self._wake_after_commit = False
         self.on_capacity: Callable[[], None] = lambda: None
         self.stats = DeliveryStats()
+        self._deadlines = Deadlines(policy.send_timeout.total_seconds(), clock=monotonic)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         for number in range(self._policy.workers):
             start_supervised(f"delivery sender {number}", self._work_once, self._tasks)
+        start_supervised("send time limits", self._deadlines.sweep_forever, self._tasks)
         start_supervised("delivery recorder", self._record_once, self._tasks)
 
     async def stop(self) -> None:
@@ -209,6 +212,10 @@ class DeliveryService:
     async def _claim(self, now: datetime, limit: int) -> tuple[list[Batch], int]:
         policy = self._policy
         queued = len(self._queue)
+        # The engine's monotonic time matching `now`: a message held for its due moment
+        # leaves at `due - now` after this, however long the claim itself takes. It is
+        # also when the claim counts as made, so a change during the claim is re-checked.
+        claimed_at = self._monotonic()
 
         def lease_until(count: int) -> datetime:
             # The lease must outlast the wait in the queue behind what is already there.
@@ -256,9 +263,7 @@ class DeliveryService:
             skipped = [row.delivery_id for row in claimed if row.delivery_id not in kept]
             await deliveries.mark_skipped(tx, skipped, "not owed when due")
             batches = []
-            for batch in build_batches(
-                sendable, now_owed, now, policy.nonce_window, self._monotonic()
-            ):
+            for batch in build_batches(sendable, now_owed, now, policy.nonce_window, claimed_at):
                 try:
                     batches.append(self._fingerprinted(batch))
                 except Exception as error:
@@ -282,7 +287,7 @@ class DeliveryService:
                     for b in batches
                 ],
             )
-        batches += verify_batches(looked_for, now, self._monotonic())
+        batches += verify_batches(looked_for, now, claimed_at)
         for batch in batches:
             self._in_flight.update(batch.delivery_ids)
         self.stats.dropped += len(skipped)
@@ -343,8 +348,8 @@ class DeliveryService:
         batch = checked
         try:
             message_id = None
-            # asyncio.timeout, unlike wait_for, starts no task per send: it matters in bursts.
-            async with asyncio.timeout(self._policy.send_timeout.total_seconds()):
+            # Bounded by a shared sweep, not a timer per send: it matters in bursts.
+            async with self._deadlines.bounded():
                 if batch.look_first:
                     message_id = await self._sender.find_sent(batch)
                     if message_id is not None:
@@ -369,7 +374,7 @@ class DeliveryService:
     async def _verify(self, batch: Batch) -> None:
         """Look for a message no longer owed that an earlier attempt may have posted."""
         try:
-            async with asyncio.timeout(self._policy.send_timeout.total_seconds()):
+            async with self._deadlines.bounded():
                 found = await self._sender.find_sent(batch)
         except TimeoutError:
             self._record(Outcome(batch, error=DeliveryError("timed out", retryable=True)))
@@ -462,9 +467,12 @@ class DeliveryService:
         self, tx: Transaction, batch: Batch, error: DeliveryError, now: datetime
     ) -> tuple[str, GuildWorking] | None:
         """Record a failed send; return what to tell the guild, if its channel is gone."""
+        # Refused because of where it was going, not what it said: Discord has no copy, and
+        # the message is skipped like everything else that target is no longer owed, so a
+        # channel restored (or DMs reopened) is owed it again, late or not, by the one rule.
         if batch.target_kind is TargetKind.CHANNEL and error.code in CHANNEL_GONE_CODES:
             reason = _channel_reason(error.code)
-            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+            await deliveries.mark_skipped(tx, batch.delivery_ids, error.reason)
             newly = await disable_channel(
                 tx, batch.guild_id, batch.target_id, reason, now, self._policy.notice_debounce
             )
@@ -476,7 +484,7 @@ class DeliveryService:
             working = guild.channel_id if guild.channel_disabled_reason is None else None
             return reason, working
         if batch.target_kind is TargetKind.USER and error.code == CANNOT_DM_CODE:
-            await deliveries.mark_failed(tx, batch.delivery_ids, error.reason)
+            await deliveries.mark_skipped(tx, batch.delivery_ids, error.reason)
             await pause_dms(tx, batch.target_id, now, self._policy.notice_debounce)
             self.stats.failed += 1
             log.info(

@@ -4,12 +4,16 @@ Every change that can alter who is owed what (a release added, moved or removed,
 setting, a follow, a subscription, a guild leaving or coming back, a channel gone)
 calls one of these before it commits. Undoing a change leaves the outbox as if the
 change had never been made: rows owed again are pending again.
+
+A change that can only affect some targets (a follow: its channel; the announcement
+channel: the old and the new one; a member's DMs: that member) names them, and only
+their rows are compared: the rule is the same, the work is what the change touches.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from bot.domain.models import ReleaseTime
@@ -27,14 +31,29 @@ async def reconcile_releases(
     notice_debounce: timedelta,
     *,
     reason: str,
+    targets: Collection[int] | None = None,
 ) -> list[Owed]:
-    """Reconcile these releases' rows to what they owe now; return what they owe."""
+    """Reconcile these releases' rows (to `targets` only, if given) to what they owe now;
+    return what they owe those targets."""
     ids = sorted(set(release_ids))
     if not ids:
         return []
-    states = await owed_state.release_states(tx, ids, notice_debounce)
-    history = await owed_state.history(tx, ids)
-    rows = await deliveries.rows_of_releases(tx, ids)
+    scope = None if targets is None else frozenset(targets)
+    only = None if scope is None else dict.fromkeys(ids, scope)
+    states = await owed_state.release_states(tx, ids, notice_debounce, only=only)
+    told_by = scope
+    if scope is not None:
+        # A channel that took over the announcements inherits what its predecessor was
+        # told, so that one's history is read too.
+        inherited = {
+            t.inherits_from
+            for state in states.values()
+            for t in state.targets
+            if t.inherits_from is not None
+        }
+        told_by = scope | inherited
+    history = await owed_state.history(tx, ids, target_ids=told_by)
+    rows = await deliveries.rows_of_releases(tx, ids, target_ids=scope)
     wanted = [
         message
         for release_id, state in states.items()
@@ -70,10 +89,37 @@ async def reconcile_guild(
     *,
     reason: str,
     show_id: int | None = None,
+    targets: Collection[int] | None = None,
 ) -> list[Owed]:
-    """Reconcile every release of the guild (of one show, if given) that may still owe."""
+    """Reconcile every release of the guild (of one show, if given) that may still owe,
+    for every target or only `targets`."""
     ids = await releases.live_release_ids(tx, guild_id, now - ANNOUNCEMENT_CATCH_UP, show_id)
-    return await reconcile_releases(tx, ids, now, notice_debounce, reason=reason)
+    return await reconcile_releases(tx, ids, now, notice_debounce, reason=reason, targets=targets)
+
+
+async def reconcile_channel_move(
+    tx: Transaction,
+    guild_id: int,
+    from_channel: int | None,
+    to_channel: int | None,
+    now: datetime,
+    notice_debounce: timedelta,
+) -> list[Owed]:
+    """Reconcile the announcement channel changing from one channel to another (either may
+    be None): only those two can be owed anything new. What the new channel inherits is
+    moved across first, so a move rewrites each row once instead of skipping it here and
+    adding it there; the reconcile then decides every row as always."""
+    ids = await releases.live_release_ids(tx, guild_id, now - ANNOUNCEMENT_CATCH_UP)
+    if from_channel is not None and to_channel is not None:
+        await deliveries.move_untried(tx, ids, from_channel, to_channel)
+    return await reconcile_releases(
+        tx,
+        ids,
+        now,
+        notice_debounce,
+        reason="announcement channel changed",
+        targets={c for c in (from_channel, to_channel) if c is not None},
+    )
 
 
 async def reconcile_member(
@@ -84,6 +130,12 @@ async def reconcile_member(
     for guild_id, show_ids in guild_shows.items():
         for show_id in show_ids:
             await reconcile_guild(
-                tx, guild_id, now, notice_debounce, reason=reason, show_id=show_id
+                tx,
+                guild_id,
+                now,
+                notice_debounce,
+                reason=reason,
+                show_id=show_id,
+                targets=(user_id,),
             )
     return sorted(guild_shows)

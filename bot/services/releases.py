@@ -8,19 +8,22 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.domain import text, when
-from bot.domain.errors import InvalidInput, NotFound
+from bot.domain import audience, dates, text, when
+from bot.domain.errors import InvalidInput
 from bot.domain.models import (
     DeliveryKind,
+    DeliveryStatus,
     GuildSettings,
     Precision,
     Release,
     ReleaseStatus,
     ReleaseTime,
+    TargetKind,
 )
 from bot.domain.owed import Owed
 from bot.services import reconcile
-from bot.storage import releases, search, settings, shows
+from bot.services.references import resolve_release
+from bot.storage import deliveries, follows, releases, search, settings, shows
 from bot.storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,23 @@ class ScheduleResult:
     reminders_planned: int
     announcement_planned: bool
     moved: bool = False
+    #: Channels owed a reminder or the announcement (the announcement channel, follows).
+    channel_ids: tuple[int, ...] = ()
+    #: Members owed them by DM.
+    dm_count: int = 0
+    #: Targets already sent a message about the release (or with one in flight), that get
+    #: a notice of its move.
+    notices_planned: int = 0
+    #: Whether any channel hears about the release: the announcement channel, or a follow.
+    heard: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Upcoming:
+    """What `/upcoming` shows: the soonest releases, and whether the window holds more."""
+
+    releases: list[Release]
+    more: bool = False
 
 
 class ReleaseService:
@@ -98,10 +118,10 @@ class ReleaseService:
             )
             await shows.update_show(tx, show)
             release = await releases.insert_release(tx, show, label, time, now)
-            planned = await self._reconcile(tx, release, now, "release added")
+            result = await self._reconcile(tx, release, guild, now, "release added")
         self._wake(guild_id)
         log.info("guild %s added release %s", guild_id, release.id)
-        return _result(release, guild, planned)
+        return result
 
     async def edit(self, guild_id: int, reference: str, changes: ReleaseChanges) -> ScheduleResult:
         """Apply changes; a new time is a new revision with a notice to those already told."""
@@ -120,7 +140,7 @@ class ReleaseService:
             )
         async with self._database.transaction() as tx:
             guild = await settings.guild_settings(tx, guild_id)
-            release = await _resolve(tx, guild_id, reference, now)
+            release = await resolve_release(tx, guild_id, reference)
             show = release.show
             if title is not None and await shows.title_taken(tx, guild_id, title, show.id):
                 raise InvalidInput(
@@ -145,43 +165,80 @@ class ReleaseService:
                     updated = _moved(updated, time)
                     moved = True
             await releases.save_release(tx, updated, now)
-            planned = await self._reconcile(tx, updated, now, "release edited")
+            result = await self._reconcile(
+                tx, updated, guild, now, "release edited", was=release.time if moved else None
+            )
         self._wake(guild_id)
-        return replace(_result(updated, guild, planned), moved=moved)
+        return result
 
     async def remove(self, guild_id: int, reference: str) -> Release:
         """Cancel a release silently: it leaves listings and nothing more is posted."""
         now = self._clock()
         async with self._database.transaction() as tx:
-            release = await _resolve(tx, guild_id, reference, now)
+            release = await resolve_release(tx, guild_id, reference)
             await releases.set_status(tx, release.id, ReleaseStatus.CANCELLED)
-            await self._reconcile(tx, release, now, "release removed")
+            await reconcile.reconcile_releases(
+                tx, [release.id], now, self._notice_debounce, reason="release removed"
+            )
         self._wake(guild_id)
         return replace(release, status=ReleaseStatus.CANCELLED)
 
     async def get(self, guild_id: int, reference: str) -> Release:
         async with self._database.snapshot() as tx:
-            return await _resolve(tx, guild_id, reference, self._clock())
+            return await resolve_release(tx, guild_id, reference)
 
     async def suggest(self, guild_id: int, typed: str) -> list[Release]:
         """Return up to 25 releases whose title contains what the user typed so far."""
         async with self._database.snapshot() as tx:
             return await search.search_releases(tx, guild_id, typed.strip()[:100], self._clock())
 
-    async def upcoming(self, guild_id: int, within: timedelta) -> list[Release]:
+    async def upcoming(self, guild_id: int, within: timedelta) -> Upcoming:
+        """Return the soonest `MAX_UPCOMING` releases still ahead, and whether there are more."""
         now = self._clock()
+        limit = MAX_UPCOMING + 1
         async with self._database.snapshot() as tx:
-            found = await releases.upcoming_releases(
-                tx, guild_id, now - TODAY_WINDOW, now + within, MAX_UPCOMING
-            )
-        return [release for release in found if _still_ahead(release, now)]
+            while True:
+                found = await releases.upcoming_releases(
+                    tx, guild_id, now - TODAY_WINDOW, now + within, limit
+                )
+                ahead = [release for release in found if _still_ahead(release, now)]
+                # Days already over are dropped after the query: ask again for more if they
+                # hid whether anything lies beyond what was fetched.
+                if len(ahead) > MAX_UPCOMING or len(found) < limit:
+                    break
+                limit *= 2
+        return Upcoming(ahead[:MAX_UPCOMING], more=len(ahead) > MAX_UPCOMING)
 
     async def _reconcile(
-        self, tx: Transaction, release: Release, now: datetime, reason: str
-    ) -> list[Owed]:
-        """Make the release's outbox rows what it owes now; return what it owes."""
-        return await reconcile.reconcile_releases(
+        self,
+        tx: Transaction,
+        release: Release,
+        guild: GuildSettings,
+        now: datetime,
+        reason: str,
+        *,
+        was: ReleaseTime | None = None,
+    ) -> ScheduleResult:
+        """Make the release's outbox rows what it owes now; say what it owes.
+
+        `was`: the release's time before this change, when the change moved it.
+        """
+        planned = await reconcile.reconcile_releases(
             tx, [release.id], now, self._notice_debounce, reason=reason
+        )
+        working = guild.channel_id is not None and guild.channel_disabled_reason is None
+        heard = working or any(
+            audience.covers(follow, release)
+            for follow in await follows.guild_follows(tx, guild.guild_id)
+        )
+        told = {p.key.target_id for p in planned if p.key.kind is DeliveryKind.NOTICE}
+        if was is not None and dates.moved_enough(was, release.time):
+            # A message Discord may have taken but the engine has not recorded yet: once
+            # it is recorded, its target is owed a notice too.
+            rows = await deliveries.rows_of_releases(tx, [release.id])
+            told |= {k.target_id for k, r in rows.items() if r.status is DeliveryStatus.SENDING}
+        return _result(
+            release, guild, planned, heard=heard, moved=was is not None, notices=len(told)
         )
 
 
@@ -214,32 +271,26 @@ def _moved(release: Release, time: ReleaseTime) -> Release:
     return replace(release, time=time, revision=release.revision + 1, status=status)
 
 
-def _result(release: Release, guild: GuildSettings, planned: list[Owed]) -> ScheduleResult:
+def _result(
+    release: Release,
+    guild: GuildSettings,
+    planned: list[Owed],
+    *,
+    heard: bool,
+    moved: bool,
+    notices: int,
+) -> ScheduleResult:
     reminders = {p.key.offset_seconds for p in planned if p.key.kind is DeliveryKind.REMINDER}
+    posts = [p.key for p in planned if p.key.kind is not DeliveryKind.NOTICE]
+    channels = [k.target_id for k in posts if k.target_kind is TargetKind.CHANNEL]
     return ScheduleResult(
         release=release,
         settings=guild,
         reminders_planned=len(reminders),
         announcement_planned=any(p.key.kind is DeliveryKind.ANNOUNCEMENT for p in planned),
-    )
-
-
-async def _resolve(tx: Transaction, guild_id: int, reference: str, now: datetime) -> Release:
-    """Find the release an option names: an autocompleted id, or an exact unique title."""
-    typed = reference.strip()
-    if typed.isdigit() and len(typed) < 19:
-        found = await releases.guild_release(tx, guild_id, int(typed))
-        if found is not None:
-            return found
-    matches = await releases.releases_titled(tx, guild_id, typed) if typed else []
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise NotFound(
-            f"{len(matches)} releases match {text.quote(typed)}. "
-            "Pick one from the list that appears as you type."
-        )
-    raise NotFound(
-        f"No release here matches {text.quote(typed)}. Pick one from the list that appears "
-        "as you type."
+        channel_ids=tuple(dict.fromkeys(channels)),
+        dm_count=len({k.target_id for k in posts if k.target_kind is TargetKind.USER}),
+        moved=moved,
+        notices_planned=notices,
+        heard=heard,
     )

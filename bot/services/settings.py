@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from bot.clock import Clock
 from bot.domain import durations, when
 from bot.domain.models import GuildSettings
 from bot.services import reconcile
-from bot.storage import settings
+from bot.storage import follows, settings
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSet:
+    """The settings after `/settings channel`, and how many follows post elsewhere anyway."""
+
+    settings: GuildSettings
+    follows: int
 
 
 class SettingsService:
@@ -34,7 +42,7 @@ class SettingsService:
         async with self._database.snapshot() as tx:
             return await settings.guild_settings(tx, guild_id)
 
-    async def set_channel(self, guild_id: int, channel_id: int | None) -> GuildSettings:
+    async def set_channel(self, guild_id: int, channel_id: int | None) -> ChannelSet:
         """Point announcements at a channel (None: nowhere); what is owed follows it."""
         now = self._clock()
         async with self._database.transaction() as tx:
@@ -63,11 +71,12 @@ class SettingsService:
                     previous_channel_since=None,
                 )
             await settings.save_guild_settings(tx, after, now)
-            await reconcile.reconcile_guild(
-                tx, guild_id, now, self._notice_debounce, reason="announcement channel changed"
+            await reconcile.reconcile_channel_move(
+                tx, guild_id, before.channel_id, channel_id, now, self._notice_debounce
             )
+            enabled = sum(1 for f in await follows.guild_follows(tx, guild_id) if f.enabled)
         self._wake(guild_id)
-        return after
+        return ChannelSet(after, enabled)
 
     async def set_role(self, guild_id: int, role_id: int | None) -> GuildSettings:
         """Change the ping role; messages already queued ping what is set when they leave."""

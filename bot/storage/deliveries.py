@@ -18,7 +18,7 @@ from bot.domain.models import (
     TargetKind,
 )
 from bot.domain.owed import Owed
-from bot.storage.convert import from_epoch, maybe_datetime, maybe_epoch, to_epoch
+from bot.storage.convert import from_epoch, maybe_datetime, to_epoch
 from bot.storage.database import Transaction
 
 
@@ -70,30 +70,38 @@ class OutboxRow:
     id: int
     key: DeliveryKey
     status: DeliveryStatus
-    due_at: datetime
+    #: Due time in UTC seconds: a reconcile compares tens of thousands of these.
+    due_epoch: int
     old_time: ReleaseTime | None
     #: An attempt may have reached Discord without an answer.
     unconfirmed: bool = False
 
+    @property
+    def due_at(self) -> datetime:
+        return from_epoch(self.due_epoch)
+
 
 async def rows_of_releases(
-    tx: Transaction, release_ids: Iterable[int], *, target_id: int | None = None
+    tx: Transaction,
+    release_ids: Iterable[int],
+    *,
+    target_ids: Collection[int] | None = None,
 ) -> dict[DeliveryKey, OutboxRow]:
-    """Return the rows of these releases still pending or in flight (to `target_id` only,
+    """Return the rows of these releases still pending or in flight (to `target_ids` only,
     if given), by key: what a reconcile may reschedule or skip. Rows owed again are found
     by their unique key, without reading every row ever skipped."""
+    targets = None if target_ids is None else json.dumps(sorted(set(target_ids)))
     rows = await tx.fetchall(
         """
         SELECT d.id, d.release_id, d.kind, d.offset_seconds, d.revision, d.target_id,
                d.target_kind, d.status, d.due_at, d.old_starts_at, d.old_precision,
-               d.old_timezone,
-               d.unconfirmed, r.timezone
+               d.old_timezone, d.unconfirmed, r.timezone
         FROM deliveries d JOIN releases r ON r.id = d.release_id
         WHERE d.release_id IN (SELECT value FROM json_each(?))
-          AND (? IS NULL OR d.target_id = ?)
+          AND (? IS NULL OR d.target_id IN (SELECT value FROM json_each(?)))
           AND d.status IN ('pending', 'sending')
         """,
-        (json.dumps(sorted(set(release_ids))), target_id, target_id),
+        (json.dumps(sorted(set(release_ids))), targets, targets),
     )
     found = {}
     for row in rows:
@@ -102,11 +110,16 @@ async def rows_of_releases(
             id=row["id"],
             key=key,
             status=_STATUSES[row["status"]],
-            due_at=from_epoch(row["due_at"]),
+            due_epoch=row["due_at"],
             old_time=None if row["old_precision"] is None else _old_time(row, row["timezone"]),
             unconfirmed=bool(row["unconfirmed"]),
         )
     return found
+
+
+def _epoch(moment: datetime) -> int:
+    # `owed` only makes aware datetimes; skip re-checking each of tens of thousands.
+    return int(moment.timestamp())
 
 
 async def make_owed(
@@ -128,24 +141,34 @@ async def make_owed(
     `guild_of` and `about_of` give a release's guild and current time.
     """
     change = OutboxChange()
+    now_at = to_epoch(now)
     wanted = {message.key: message for message in owed}
-    missing, updates = [], []
+    missing, updates, owed_again = [], [], []
+    abouts: dict[int, tuple[int, int | None, str, str]] = {}
     for key, message in wanted.items():
         row = rows.get(key)
-        due = to_epoch(message.due_at)
+        due = _epoch(message.due_at)
         old = message.old_time
-        old_at = None if old is None else maybe_epoch(old.at)
-        old_precision = None if old is None else old.precision.value
-        old_zone = None if old is None else old.timezone
-        if row is not None and row.status is DeliveryStatus.PENDING:
-            if row.due_at != message.due_at or row.old_time != old:
-                updates.append((due, old_at, old_precision, old_zone, row.id))
-        elif row is None or row.status is not DeliveryStatus.SENDING:
-            about = about_of(key.release_id)
+        if old is None:
+            old_at = old_precision = old_zone = None
+        else:
+            old_at = None if old.at is None else _epoch(old.at)
+            old_precision, old_zone = old.precision.value, old.timezone
+        if row is None:
+            about = abouts.get(key.release_id)
+            if about is None:
+                time = about_of(key.release_id)
+                about = abouts[key.release_id] = (
+                    guild_of(key.release_id),
+                    None if time.at is None else _epoch(time.at),
+                    time.precision.value,
+                    time.timezone,
+                )
+            guild_id, about_at, about_precision, about_zone = about
             missing.append(
                 (
                     key.release_id,
-                    guild_of(key.release_id),
+                    guild_id,
                     key.kind.value,
                     key.offset_seconds,
                     key.revision,
@@ -155,55 +178,30 @@ async def make_owed(
                     old_at,
                     old_precision,
                     old_zone,
-                    maybe_epoch(about.at),
-                    about.precision.value,
-                    about.timezone,
-                    to_epoch(now),
+                    about_at,
+                    about_precision,
+                    about_zone,
+                    now_at,
                 )
             )
+        elif row.status is DeliveryStatus.SENDING:
+            owed_again.append((row.id,))
+        elif row.due_epoch != due or row.old_time != old:
+            updates.append((due, old_at, old_precision, old_zone, row.id))
     stale = [
-        (reason, row.id)
+        row.id
         for key, row in rows.items()
-        if key not in wanted and row.status is DeliveryStatus.PENDING
+        if row.status is DeliveryStatus.PENDING and key not in wanted
     ]
     # A row in flight may already be in Discord (its answer lost, or the process gone):
     # no longer owed, it is verified (looked for) before it is given up, never forgotten.
     to_verify = [
         (row.id,)
         for key, row in rows.items()
-        if key not in wanted and row.status is DeliveryStatus.SENDING
+        if row.status is DeliveryStatus.SENDING and key not in wanted
     ]
-    owed_again = [
-        (row.id,)
-        for key, row in rows.items()
-        if key in wanted and row.status is DeliveryStatus.SENDING
-    ]
-    # A row whose key exists already was skipped (or failed, or sent): reconciling does
-    # not read those, the unique key finds them. Skipped, or failed and still ahead, is
-    # owed again; sent is history and stays.
-    change.added = await tx.executemany(
-        """
-        INSERT INTO deliveries
-            (release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
-             due_at, old_starts_at, old_precision, old_timezone, about_starts_at,
-             about_precision, about_timezone, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT DO NOTHING
-        """,
-        missing,
-    )
-    if change.added < len(missing):
-        change.revived = await tx.executemany(
-            """
-            UPDATE deliveries SET status = 'pending', due_at = ?, old_starts_at = ?,
-                old_precision = ?, old_timezone = ?, attempts = 0, nonce = NULL,
-                fingerprint = NULL, late = 0, lease_expires_at = NULL, last_error = NULL
-            WHERE release_id = ? AND kind = ? AND offset_seconds = ? AND revision = ?
-              AND target_id = ?
-              AND (status = 'skipped' OR (status = 'failed' AND ? > ?))
-            """,
-            [(m[7], m[8], m[9], m[10], m[0], *m[2:6], m[7], to_epoch(now)) for m in missing],
-        )
+    if missing:
+        change.revived, change.added = await _revive_or_add(tx, missing, now_at)
     change.updated = len(updates)
     await tx.executemany(
         "UPDATE deliveries SET due_at = ?, old_starts_at = ?, old_precision = ?, "
@@ -219,12 +217,97 @@ async def make_owed(
     await tx.executemany(
         "UPDATE deliveries SET verify_only = 0 WHERE id = ? AND verify_only = 1", owed_again
     )
-    await tx.executemany(
-        "UPDATE deliveries SET status = 'skipped', last_error = ?, lease_expires_at = NULL "
-        "WHERE id = ? AND status IN ('pending', 'sending')",
-        stale,
-    )
+    if stale:
+        await tx.execute(
+            """
+            UPDATE deliveries SET status = 'skipped', last_error = ?, lease_expires_at = NULL
+            WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('pending', 'sending')
+            """,
+            (reason, json.dumps(stale)),
+        )
     return change
+
+
+async def move_untried(
+    tx: Transaction, release_ids: Collection[int], from_channel: int, to_channel: int
+) -> int:
+    """Hand the reminders and announcements pending for one channel, never tried yet, to
+    another channel that has no row of the same key; return how many moved.
+
+    Only a shortcut for a reconcile that follows it: moving a row is what skipping it
+    here and adding it there would do, at half the writes. A row already tried stays (it
+    may be in Discord: the reconcile decides), and so does one the other channel has.
+    """
+    if not release_ids:
+        return 0
+    return await tx.execute(
+        """
+        UPDATE deliveries AS d SET target_id = ?1
+        WHERE d.release_id IN (SELECT value FROM json_each(?2))
+          AND d.target_id = ?3 AND d.target_kind = 'channel'
+          AND d.status = 'pending' AND d.kind IN ('reminder', 'announcement')
+          AND d.attempts = 0 AND d.nonce IS NULL AND d.unconfirmed = 0
+          AND NOT EXISTS (
+              SELECT 1 FROM deliveries e
+              WHERE e.release_id = d.release_id AND e.kind = d.kind
+                AND e.offset_seconds = d.offset_seconds AND e.revision = d.revision
+                AND e.target_id = ?1)
+        """,
+        (to_channel, json.dumps(sorted(release_ids)), from_channel),
+    )
+
+
+async def _revive_or_add(
+    tx: Transaction, missing: Sequence[tuple[object, ...]], now_at: int
+) -> tuple[int, int]:
+    """Make these rows pending: a skipped row (or a failed one still ahead) with the same
+    key is owed again, a key never seen is added, a sent one stays history. Return how
+    many were owed again and how many added.
+
+    Reconciling does not read skipped rows: the unique key finds them. Done as two
+    set-wise statements over a scratch table, several times cheaper than one upsert per
+    row when a change makes tens of thousands of rows owed again.
+    """
+    await tx.execute(
+        """
+        CREATE TEMP TABLE IF NOT EXISTS owed_rows (
+            release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
+            due_at, old_starts_at, old_precision, old_timezone, about_starts_at,
+            about_precision, about_timezone, created_at)
+        """
+    )
+    await tx.execute("DELETE FROM temp.owed_rows")
+    await tx.executemany(
+        "INSERT INTO temp.owed_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        missing,
+    )
+    revived = await tx.execute(
+        """
+        UPDATE deliveries SET status = 'pending', due_at = o.due_at,
+            old_starts_at = o.old_starts_at, old_precision = o.old_precision,
+            old_timezone = o.old_timezone, attempts = 0, nonce = NULL, fingerprint = NULL,
+            late = 0, lease_expires_at = NULL, last_error = NULL
+        FROM temp.owed_rows o
+        WHERE deliveries.release_id = o.release_id AND deliveries.kind = o.kind
+          AND deliveries.offset_seconds = o.offset_seconds
+          AND deliveries.revision = o.revision AND deliveries.target_id = o.target_id
+          AND (deliveries.status = 'skipped'
+               OR (deliveries.status = 'failed' AND o.due_at > ?))
+        """,
+        (now_at,),
+    )
+    added = await tx.execute(
+        """
+        INSERT INTO deliveries
+            (release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
+             due_at, old_starts_at, old_precision, old_timezone, about_starts_at,
+             about_precision, about_timezone, created_at)
+        SELECT * FROM temp.owed_rows WHERE true
+        ON CONFLICT DO NOTHING
+        """
+    )
+    await tx.execute("DELETE FROM temp.owed_rows")
+    return revived, added
 
 
 @dataclass(slots=True)

@@ -7,19 +7,17 @@ from collections.abc import Sequence
 import discord
 from discord import app_commands
 
+from bot.domain import references
 from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
 from bot.domain.text import truncate
-from bot.services.audiences import ALL_SHOWS, FollowResult, Unsubscribed
-from bot.ui.messages import ANNOUNCEMENT_COLOUR
+from bot.services.audiences import FollowResult, Unsubscribed
+from bot.services.references import ALL_SHOWS
+from bot.ui.messages import ANNOUNCEMENT_COLOUR, bold_title
 
 DM_PAUSED_NOTICE = (
     "Airdate could not DM you (your DMs are closed to this server's members), so your DM "
     "subscriptions are paused. Open your DMs, then run `/subscribe` again to resume."
 )
-
-
-def _bold(title: str) -> str:
-    return f"**{discord.utils.escape_markdown(truncate(title, 200))}**"
 
 
 def show_choices(
@@ -29,13 +27,14 @@ def show_choices(
     if include_all and ALL_SHOWS.startswith(typed.strip().casefold()):
         choices.append(app_commands.Choice(name="All shows", value=ALL_SHOWS))
     choices += [
-        app_commands.Choice(name=truncate(show.title, 100), value=str(show.id)) for show in shows
+        app_commands.Choice(name=truncate(show.title, 100), value=references.picked_value(show.id))
+        for show in shows
     ]
     return choices[:25]
 
 
 def _what(show: Show | None) -> str:
-    return "every show" if show is None else _bold(show.title)
+    return "every show" if show is None else bold_title(show.title)
 
 
 def followed(result: FollowResult) -> str:
@@ -73,7 +72,7 @@ def follows_embed(guild: GuildSettings, follows: Sequence[Follow]) -> discord.Em
         ping = f", pings <@&{guild.role_id}>" if guild.role_id else ""
         lines.append(f"<#{guild.channel_id}> — every show (announcement channel){ping}{state}")
     for follow in follows:
-        what = "every show" if follow.show_id is None else _bold(follow.show_title or "?")
+        what = "every show" if follow.show_id is None else bold_title(follow.show_title or "?")
         ping = f", pings <@&{follow.role_id}>" if follow.role_id else ""
         scope = "" if follow.episodes else ", premieres/finales/movies only"
         state = f" — **disabled**: {follow.disabled_reason}" if not follow.enabled else ""
@@ -92,7 +91,7 @@ def unsubscribed(result: Unsubscribed) -> str:
         parts.append("the role was taken back" if result.role_id else "no role to take back")
     if Via.DM in result.ways:
         parts.append("no more DMs")
-    return f"Unsubscribed from {_bold(result.show.title)}: {', '.join(parts)}."
+    return f"Unsubscribed from {bold_title(result.show.title)}: {', '.join(parts)}."
 
 
 def subscriptions_embed(found: Sequence[Subscription], dms_paused: bool) -> discord.Embed:
@@ -101,7 +100,7 @@ def subscriptions_embed(found: Sequence[Subscription], dms_paused: bool) -> disc
         embed.description = "None yet. `/subscribe show` to hear about a show's releases."
         return embed
     lines = [
-        f"{_bold(s.show_title)} — "
+        f"{bold_title(s.show_title)} — "
         + (
             "by role ping"
             if s.via is Via.ROLE

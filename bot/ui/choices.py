@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from discord import app_commands
 
-from bot.domain import dates, when
+from bot.domain import dates, references, when
 from bot.domain.models import Release
 from bot.domain.text import truncate
 
@@ -20,7 +20,7 @@ def release_choice_name(release: Release) -> str:
 
 def release_choices(releases: list[Release]) -> list[app_commands.Choice[str]]:
     return [
-        app_commands.Choice(name=release_choice_name(r), value=str(r.id))
+        app_commands.Choice(name=release_choice_name(r), value=references.picked_value(r.id))
         for r in releases[:MAX_CHOICES]
     ]
 

@@ -30,6 +30,8 @@ EMBEDS_TOTAL_LIMIT = 6000
 SYNOPSIS_LIMIT = 1500
 #: Discord allows 25 buttons a message (5 rows of 5).
 MAX_BUTTONS = 25
+#: How much of a title a bold mention of it keeps in replies and lists.
+BOLD_TITLE_LIMIT = 200
 
 ANNOUNCEMENT_COLOUR = discord.Colour(0x5865F2)
 REMINDER_COLOUR = discord.Colour(0xFEE75C)
@@ -48,6 +50,15 @@ class OutgoingMessage:
 def safe_inline(text: str) -> str:
     """Make user text inert in message content: no pings, no stray markdown."""
     return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+
+
+def bold_title(title: str, limit: int = BOLD_TITLE_LIMIT) -> str:
+    """Return a user-typed title in bold: cut to `limit` characters, then made inert.
+
+    Cutting first means a cut never splits an escape (a lone backslash before the closing
+    `**` would unbold the rest of the line); the escapes may make the text longer.
+    """
+    return f"**{safe_inline(truncate(title, limit))}**"
 
 
 def _when_line(time: ReleaseTime) -> str:
@@ -77,7 +88,7 @@ def release_embed(
 def notification_line(notification: Notification) -> str:
     """The one line of `content` a notification adds (live countdown included)."""
     release = notification.release
-    title = f"**{safe_inline(truncate(release.display_title, 300))}**"
+    title = bold_title(release.display_title, 300)
     relative = dates.display_relative(release.time) or dates.display_when(release.time)
     if notification.kind is DeliveryKind.ANNOUNCEMENT:
         line = f"\N{PARTY POPPER} {title} is out! Released {relative}."
@@ -183,21 +194,34 @@ def settings_embed(settings: GuildSettings) -> discord.Embed:
 
 
 def upcoming_embed(
-    releases: Sequence[Release], *, page: int, pages: int, within_text: str
+    releases: Sequence[Release],
+    *,
+    page: int,
+    pages: int,
+    within_text: str,
+    total: int | None = None,
+    more: bool = False,
 ) -> discord.Embed:
+    """One page of `/upcoming`; the footer counts all pages' releases (`total`).
+
+    `more`: the window holds releases beyond the `total` shown, and the footer says so.
+    """
     embed = discord.Embed(title=f"Upcoming releases ({within_text})", colour=ANNOUNCEMENT_COLOUR)
     if not releases:
         embed.description = (
             "Nothing scheduled in that window. Moderators add releases with `/release add`."
         )
         return embed
-    lines = [
-        f"**{truncate(discord.utils.escape_markdown(r.display_title), 200)}**\n{_when_line(r.time)}"
-        for r in releases
-    ]
+    lines = [f"{bold_title(r.display_title)}\n{_when_line(r.time)}" for r in releases]
     embed.description = truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT)
-    if pages > 1:
-        embed.set_footer(text=f"Page {page + 1} of {pages}")
+    total = len(releases) if total is None else total
+    if more:
+        embed.set_footer(
+            text=f"Page {page + 1} of {pages} · the soonest {total} releases. There are more "
+            "in this window: look less far ahead to see them."
+        )
+    elif pages > 1:
+        embed.set_footer(text=f"Page {page + 1} of {pages} · {total} releases")
     return embed
 
 

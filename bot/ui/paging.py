@@ -13,10 +13,14 @@ PAGE_SIZE = 10
 
 
 class UpcomingPages(discord.ui.View):
-    def __init__(self, releases: Sequence[Release], *, within_text: str) -> None:
+    def __init__(
+        self, releases: Sequence[Release], *, within_text: str, more: bool = False
+    ) -> None:
+        """`more`: the window holds releases beyond these, which the pages then say."""
         super().__init__(timeout=600)
         self._releases = list(releases)
         self._within_text = within_text
+        self._more = more
         self._page = 0
         self._pages = max(1, -(-len(self._releases) // PAGE_SIZE))
         self._sync_buttons()
@@ -28,6 +32,8 @@ class UpcomingPages(discord.ui.View):
             page=self._page,
             pages=self._pages,
             within_text=self._within_text,
+            total=len(self._releases),
+            more=self._more,
         )
 
     def view(self) -> UpcomingPages | None:

@@ -1,11 +1,11 @@
-"""Checks that a channel or role chosen in `/settings` will actually work."""
+"""Checks that a channel or role chosen in a command will actually work."""
 
 from __future__ import annotations
 
 import discord
 
-from bot.domain.audience import RoleFacts, plain_role_problem
 from bot.domain.errors import InvalidInput
+from bot.domain.roles import RoleFacts, RoleUse, role_problem
 
 NEEDED_IN_CHANNEL = {
     "view_channel": "View Channel",
@@ -34,36 +34,33 @@ def require_can_post(
         )
 
 
+def role_facts(me: discord.Member, role: discord.Role) -> RoleFacts:
+    """What the domain's role rule needs to know about `role`, as Airdate (`me`) sees it."""
+    everyone = me.guild.default_role.permissions.value
+    return RoleFacts(
+        is_everyone=role.is_default(),
+        managed=role.managed,
+        below_bot=role < me.top_role,
+        extra_permissions=bool(role.permissions.value & ~everyone),
+        pingable=role.mentionable or me.guild_permissions.mention_everyone,
+    )
+
+
+def role_refusal(interaction: discord.Interaction, role: discord.Role, use: RoleUse) -> str | None:
+    """Say why `role` can't serve `use` here (the domain's rule), or None if it can."""
+    problem = role_problem(role_facts(_me(interaction), role), use)
+    return None if problem is None else f"{role.mention}: {problem}"
+
+
 def require_pingable(interaction: discord.Interaction, role: discord.Role) -> None:
     """Refuse @everyone, integration roles, and roles Airdate would fail to ping."""
-    if role.is_default():
-        raise InvalidInput(
-            "Airdate never pings @everyone. Create a role such as `Anime Fans` and pick that."
-        )
-    if role.managed:
-        raise InvalidInput(
-            f"{role.mention} belongs to an integration. Pick a role members can be given."
-        )
-    if not role.mentionable and not _me(interaction).guild_permissions.mention_everyone:
-        raise InvalidInput(
-            f'{role.mention} can\'t be pinged: turn on "Allow anyone to @mention this role" in '
-            "Server Settings → Roles, then run this again."
-        )
+    refusal = role_refusal(interaction, role, RoleUse.PING)
+    if refusal is not None:
+        raise InvalidInput(refusal)
 
 
 def require_plain_role(interaction: discord.Interaction, role: discord.Role) -> None:
     """Refuse a follow role that `/subscribe` could not safely hand to anyone who asks."""
-    me = _me(interaction)
-    guild = me.guild
-    everyone = guild.default_role.permissions.value
-    problem = plain_role_problem(
-        RoleFacts(
-            is_everyone=role.is_default(),
-            managed=role.managed,
-            below_bot=role < me.top_role,
-            extra_permissions=bool(role.permissions.value & ~everyone),
-            pingable=role.mentionable or me.guild_permissions.mention_everyone,
-        )
-    )
-    if problem is not None:
-        raise InvalidInput(f"{role.mention}: {problem}")
+    refusal = role_refusal(interaction, role, RoleUse.HAND_OUT)
+    if refusal is not None:
+        raise InvalidInput(refusal)

@@ -1,118 +1,32 @@
-"""The "Remind me" button, and subscribing a member however they asked."""
+"""The "Remind me" button as posted; `cogs.subscriptions` answers its clicks."""
 
 from __future__ import annotations
 
-import contextlib
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import discord
 
-from bot.domain.errors import InvalidInput, NotAllowed, UserError
-from bot.domain.models import Via
 from bot.domain.text import truncate
-from bot.services.audiences import SubscriptionPlan, SubscriptionService
 
 CUSTOM_ID_PREFIX = "airdate:remind:"
+#: Which custom ids are Remind me buttons, and of which show: matched on every click, so a
+#: button keeps working on messages posted before a restart.
+CUSTOM_ID_TEMPLATE = r"airdate:remind:(?P<show_id>[0-9]{1,20})"
 
 
-async def subscribe_member(
-    interaction: discord.Interaction,
-    subscriptions: SubscriptionService,
-    show_ref: str,
-    via: Via | None,
-) -> str:
-    """Subscribe whoever is asking, handing them the show's role if that is the way; say how."""
-    if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
-        raise NotAllowed("Subscribing works inside a server, not in direct messages.")
-    plan = await subscriptions.plan(interaction.guild_id, show_ref, via)
-    if plan.role_id is not None:
-        await _grant(interaction, interaction.user, plan)
-    added = await subscriptions.subscribe(interaction.guild_id, interaction.user.id, plan)
-    title = discord.utils.escape_markdown(truncate(plan.show.title, 200))
-    already = "" if added else " (you already were)"
-    if plan.via is Via.ROLE:
-        return (
-            f"Subscribed to **{title}**{already}: you now have <@&{plan.role_id}>, which is "
-            "pinged for each reminder and release."
-        )
-    return (
-        f"Subscribed to **{title}**{already}: Airdate will DM you at each reminder and at the "
-        "release. Make sure you accept DMs from this server's members."
+def remind_button(show_id: int, label: str = "Remind me") -> discord.ui.Button[Any]:
+    """Build the button that subscribes whoever clicks it to the show."""
+    return discord.ui.Button(
+        label=label,
+        style=discord.ButtonStyle.primary,
+        emoji="\N{BELL}",
+        custom_id=f"{CUSTOM_ID_PREFIX}{show_id}",
     )
 
 
-async def _grant(
-    interaction: discord.Interaction, member: discord.Member, plan: SubscriptionPlan
-) -> None:
-    assert plan.role_id is not None
-    if not interaction.app_permissions.manage_roles:
-        raise InvalidInput(
-            "Airdate needs the **Manage Roles** permission to give you the role. Ask a "
-            "moderator to grant it, or subscribe with `via: dm`."
-        )
-    try:
-        await member.add_roles(discord.Object(id=plan.role_id), reason="/subscribe")
-    except discord.Forbidden as error:
-        raise InvalidInput(
-            "Discord did not let Airdate give you that role (Airdate's role must be above it "
-            "and have Manage Roles). Ask a moderator, or subscribe with `via: dm`."
-        ) from error
-
-
-class RemindButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"airdate:remind:(?P<show_id>[0-9]{1,20})",
-):
-    """Subscribes whoever clicks it to the show; works on messages posted before a restart."""
-
-    def __init__(self, show_id: int, label: str = "Remind me") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.primary,
-                emoji="\N{BELL}",
-                custom_id=f"{CUSTOM_ID_PREFIX}{show_id}",
-            )
-        )
-        self.show_id = show_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> RemindButton:
-        return cls(int(match["show_id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        from bot.client import UNEXPECTED_ERROR_REPLY, AirdateBot
-
-        client = interaction.client
-        assert isinstance(client, AirdateBot)
-        # Subscribing writes to the database and may hand out a role: acknowledge within
-        # Discord's 3 s with a "thinking" message only the clicker sees, then fill it in.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            reply = await subscribe_member(
-                interaction, client.subscriptions, str(self.show_id), None
-            )
-        except UserError as error:
-            # Button errors do not reach the command tree's handler; answer the hint here
-            # rather than leave the clicker looking at "thinking" until the token expires.
-            reply = error.message
-        except Exception:
-            with contextlib.suppress(discord.HTTPException):
-                await interaction.followup.send(UNEXPECTED_ERROR_REPLY, ephemeral=True)
-            raise  # for the view's error handler to log
-        await interaction.followup.send(reply, ephemeral=True)
-
-
 def remind_view(show_ids: Sequence[int], titles: Sequence[str] = ()) -> discord.ui.View | None:
-    """A view of Remind me buttons that is not kept in memory: the DynamicItem answers clicks."""
+    """A view of Remind me buttons that is not kept in memory: a DynamicItem answers clicks."""
     if not show_ids:
         return None
     view = discord.ui.View(timeout=None)
@@ -120,7 +34,7 @@ def remind_view(show_ids: Sequence[int], titles: Sequence[str] = ()) -> discord.
         label = "Remind me"
         if len(show_ids) > 1 and index < len(titles):
             label = truncate(f"Remind me: {titles[index]}", 80)
-        view.add_item(RemindButton(show_id, label))
+        view.add_item(remind_button(show_id, label))
     # A stopped view still renders its buttons, but discord.py won't store it per message.
     view.stop()
     return view

@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from tests.conftest import Server
-from tests.harness import RunningBot, dump_database, start_bot, wait_until
 from tests.simulator.models import SimMember
+from tests.support.harness import RunningBot, dump_database, start_bot, wait_until
 
 MANAGE_MESSAGES = 1 << 13
 

@@ -18,8 +18,8 @@ import pytest_asyncio
 
 from bot.client import UNEXPECTED_ERROR_REPLY
 from tests.conftest import MANAGE_GUILD, Server
-from tests.harness import RunningBot, dump_database, rows, start_bot
 from tests.simulator import DiscordSimulator, InteractionReply, Perm, SimChannel, SimRole
+from tests.support.harness import RunningBot, dump_database, rows, start_bot
 
 #: Commands everyone may run; the rest are run by the moderator.
 PUBLIC_COMMANDS = frozenset({"countdown", "upcoming"})

@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from tests.conftest import MANAGE_GUILD, Server
-from tests.harness import RunningBot, rows, start_bot, wait_until
 from tests.simulator.models import SimChannel
+from tests.support.harness import RunningBot, rows, start_bot, wait_until
 
 
 def posted_in(server: Server, channel: SimChannel) -> list[str]:
@@ -105,7 +105,7 @@ async def test_upcoming_pages_past_ten(server: Server, airdate: RunningBot) -> N
     text = first.embeds[0]["description"]
     assert text.index("Show 01") < text.index("Show 10")
     assert "Show 11" not in text and "Far away" not in text
-    assert first.embeds[0]["footer"]["text"] == "Page 1 of 2"
+    assert first.embeds[0]["footer"]["text"] == "Page 1 of 2 · 12 releases"
     buttons = [c for row in first.components for c in row["components"]]
     next_id = next(b["custom_id"] for b in buttons if b["label"] == "Next")
     second = await server.sim.click(first, next_id, server.guild, server.general, server.member)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.conftest import Server
-from tests.harness import RunningBot, dump_database, rows, start_bot, wait_until
+from tests.support.harness import RunningBot, dump_database, rows, start_bot, wait_until
 
 MESSAGES_ROUTE = r"/channels/\d+/messages"
 
@@ -70,10 +70,19 @@ async def test_moving_a_release_later_sends_one_notice_and_reschedules(
 async def test_removed_release_posts_nothing_more(server: Server, airdate: RunningBot) -> None:
     await setup_channel(server, "1s")
     await server.mod("release add", {"title": "Dandadan", "when": "in 3s"})
+    # A control due just after it: its posts show the channel was being posted to.
+    await server.mod("release add", {"title": "Frieren", "when": "in 4s"})
     reply = await server.mod("release remove", {"release": "Dandadan"})
     assert "Cancelled" in (reply.content or "")
-    await asyncio.sleep(4)
-    assert posted(server) == []
+    await wait_until(
+        lambda: any("Frieren** is out" in text for text in posted(server)),
+        8,
+        "the control's announcement",
+    )
+    await asyncio.sleep(0.5)
+    messages = server.sim.messages(server.announcements)
+    assert len(messages) == 2  # the control's reminder and announcement
+    assert not [m for m in messages if "Dandadan" in m.content + str(m.embeds)]
     listing = await server.user("upcoming")
     assert "Dandadan" not in str(listing.embeds)
 

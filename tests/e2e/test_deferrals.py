@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from tests.conftest import MANAGE_GUILD, Server
-from tests.harness import RunningBot
 from tests.simulator import InteractionReply
+from tests.support.harness import RunningBot
 
 BUSY_SECONDS = 3.5
 EPHEMERAL_DEFERRAL = {"type": 5, "data": {"flags": 64}}

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Server
-from tests.harness import FAST_POLICY, RunningBot, rows, start_bot, wait_until
 from tests.simulator.models import SimChannel
+from tests.support.harness import FAST_POLICY, RunningBot, rows, start_bot, wait_until
 
 MESSAGES = r"/channels/\d+/messages"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from bot.services.delivery import DeliveryPolicy
 from tests.conftest import Server
-from tests.harness import (
+from tests.simulator import DiscordSimulator
+from tests.support.harness import (
     RunningBot,
     rows,
     seed_fan_out,
@@ -18,7 +19,6 @@ from tests.harness import (
     start_bot_process,
     wait_until,
 )
-from tests.simulator import DiscordSimulator
 
 
 async def test_sigkill_during_a_500_message_fan_out_loses_and_repeats_nothing(

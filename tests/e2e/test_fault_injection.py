@@ -38,8 +38,8 @@ import pytest
 from bot.services.delivery import DeliveryPolicy
 from bot.storage.database import Database, Transaction
 from tests.conftest import Server
-from tests.harness import RunningBot, rows, seed_fan_out, start_bot, wait_until
 from tests.simulator import DiscordSimulator
+from tests.support.harness import RunningBot, rows, seed_fan_out, start_bot, wait_until
 
 CHANNELS = 500
 LOCK_SECONDS = 30.0

@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.conftest import MANAGE_GUILD, Server
-from tests.harness import RunningBot, rows, start_bot, wait_until
 from tests.simulator import DiscordSimulator, Perm
 from tests.simulator.models import (
     InteractionReply,
@@ -24,6 +23,7 @@ from tests.simulator.models import (
     SimMember,
     SimMessage,
 )
+from tests.support.harness import RunningBot, rows, start_bot, wait_until
 
 #: How long to keep watching after the last expected message, to catch a late double.
 SETTLE = 0.6
@@ -212,6 +212,39 @@ async def test_following_again_after_missing_permissions_posts_what_is_ahead_onc
     assert_pings(sim, clips, set())
     announced = [k for k in heard(sim, server.announcements) if k[0] == "announcement"]
     assert announced == [("announcement", "Frieren — Episode 1"), episode_2]
+
+
+async def test_a_notice_refused_for_lost_permissions_is_sent_once_followed_again(
+    server: Server, airdate: RunningBot
+) -> None:
+    """Found by the deep property run: the refused notice was failed for good, so a
+    channel followed again was never told the release had moved."""
+    sim = server.sim
+    clips = sim.add_channel(server.guild, name="clips")
+    await announce_with_reminder(server, "none")
+    await server.mod("release add", {"title": "Frieren", "when": "in 2s"})
+    await server.mod("follow", {"show": "Frieren", "channel": clips})
+    announced = ("announcement", "Frieren")
+    await wait_until(lambda: announced in heard(sim, clips), 5, "the announcement in #clips")
+
+    set_bot_can_send(sim, server.guild, clips, can=False)
+    await server.mod("release edit", {"release": "Frieren", "when": "in 2h"})
+    moved = ("notice", "Frieren")
+    # The control: #announcements is told; #clips refuses it and is disabled.
+    await wait_until(lambda: moved in heard(sim, server.announcements), 6, "the notice")
+    await wait_until(
+        lambda: any("stopped posting" in m.content for m in sim.messages(server.announcements)),
+        5,
+        "the guild to be told #clips was disabled",
+    )
+    assert heard(sim, clips) == [announced]
+
+    set_bot_can_send(sim, server.guild, clips, can=True)
+    await server.mod("follow", {"show": "Frieren", "channel": clips})
+    await wait_until(lambda: moved in heard(sim, clips), 5, "the notice in #clips")
+    await asyncio.sleep(SETTLE)
+    assert heard(sim, clips) == [announced, moved]
+    assert heard(sim, server.announcements).count(moved) == 1
 
 
 async def test_a_guild_that_kicked_and_reinvited_the_bot_gets_what_is_ahead_once(

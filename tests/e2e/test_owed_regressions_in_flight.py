@@ -28,8 +28,8 @@ from bot.services.releases import ReleaseDraft, ReleaseService
 from bot.services.settings import SettingsService
 from bot.storage.database import Database
 from tests.conftest import MANAGE_GUILD, Server
-from tests.harness import FAST_POLICY, RunningBot, rows, seed_fan_out, start_bot, wait_until
 from tests.simulator import DiscordSimulator, InteractionReply, SimChannel, SimMessage
+from tests.support.harness import FAST_POLICY, RunningBot, rows, seed_fan_out, start_bot, wait_until
 
 MESSAGES = r"/channels/\d+/messages"
 #: Production's lookahead: rows are claimed and queued this long before they are due, so

@@ -21,6 +21,9 @@ Teeth (all off by default)::
     sim.fail_channel(channel, "status", status=403, code=50001, count=None)
     sim.fail_channel(channel, "slow", delay=2.0)      # also hang, drop, *_after_create
     await sim.delete_channel(channel)                 # then 404 10003
+    await sim.deny_bot(channel, Perm.EMBED_LINKS)     # the bot role's overwrite changes
+    await sim.update_role(role, position=20)          # above the bot: role changes get 50013
+    await sim.delete_role(role)                       # then 404 10011 for role changes
     await sim.remove_bot_from_guild(guild)            # then 403 50001
     await sim.guild_outage(guild); await sim.guild_restore(guild)   # 503 130000 meanwhile
     sim.count_429s, sim.message_count, sim.created_per_channel()

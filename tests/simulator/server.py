@@ -320,6 +320,27 @@ class DiscordSimulator:
         payload = self.world.delete_channel(channel)
         await self._gateway.dispatch_sent("CHANNEL_DELETE", payload)
 
+    async def deny_bot(self, channel: SimChannel, deny: int) -> None:
+        """Change the Airdate role's overwrite in a channel (``deny`` bits): CHANNEL_UPDATE."""
+        payload = self.world.deny_bot(channel, deny)
+        await self._gateway.dispatch_sent("CHANNEL_UPDATE", payload)
+
+    async def update_role(
+        self, role: SimRole, *, position: int | None = None, permissions: int | None = None
+    ) -> None:
+        """Move a role (above the bot's at 10 or more) or change its permissions."""
+        if position is not None:
+            role.position = position
+        if permissions is not None:
+            role.permissions = permissions
+        payload = {"guild_id": str(role.guild_id), "role": role.payload()}
+        await self._gateway.dispatch_sent("GUILD_ROLE_UPDATE", payload)
+
+    async def delete_role(self, role: SimRole) -> None:
+        """Delete a role: GUILD_ROLE_DELETE, then 404 10011 for requests about it."""
+        payload = self.world.delete_role(role)
+        await self._gateway.dispatch_sent("GUILD_ROLE_DELETE", payload)
+
     async def remove_bot_from_guild(self, guild: SimGuild) -> None:
         """Kick the bot: GUILD_DELETE (on_guild_remove), then 403 50001 for its channels."""
         self.world.left_guilds.add(guild.id)

@@ -156,6 +156,25 @@ class World:
             guild.system_channel_id = None
         return channel.payload()
 
+    def deny_bot(self, channel: SimChannel, deny: int) -> JSON:
+        """Set the bot role's overwrite in a guild channel; the CHANNEL_UPDATE payload."""
+        guild = self.guild_of(channel)
+        if guild is None:
+            raise ValueError("only guild channels have overwrites")
+        channel.overwrites[guild.bot_role_id] = Overwrite(
+            target_id=guild.bot_role_id, kind=0, deny=deny
+        )
+        return channel.payload()
+
+    def delete_role(self, role: SimRole) -> JSON:
+        """Forget a role, also on every member who had it; the GUILD_ROLE_DELETE payload."""
+        guild = self.guilds[role.guild_id]
+        guild.roles.pop(role.id, None)
+        for member in guild.members.values():
+            if role.id in member.role_ids:
+                member.role_ids.remove(role.id)
+        return {"guild_id": str(guild.id), "role_id": str(role.id)}
+
     def guild_state(self, guild_id: int | None) -> str:
         """``"ok"``, ``"left"`` (bot removed) or ``"outage"`` for the guild of a request."""
         if guild_id is None:

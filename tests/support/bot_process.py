@@ -1,6 +1,6 @@
 """Run the real bot as its own process against a local Discord, for crash tests and benches.
 
-python -m tests.bot_process --database X --api-base URL --gateway-url URL [--rate N] ...
+python -m tests.support.bot_process --database X --api-base URL --gateway-url URL [--rate N] ...
 """
 
 from __future__ import annotations

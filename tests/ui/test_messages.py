@@ -1,4 +1,4 @@
-"""What members see: posted messages, command replies and autocomplete choices."""
+"""What members see in the channel: posted reminders, announcements and notices."""
 
 from __future__ import annotations
 
@@ -7,57 +7,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import discord
 import pytest
 
-from bot.domain.models import (
-    DeliveryKind,
-    GuildSettings,
-    Precision,
-    Release,
-    ReleaseStatus,
-    ReleaseTime,
-    Show,
-)
+from bot.domain.models import DeliveryKind, Precision, Release, ReleaseTime
 from bot.domain.notifications import Notification
-from bot.services.releases import ScheduleResult
-from bot.ui import replies
-from bot.ui.choices import CHOICE_NAME_LIMIT, release_choice_name, release_choices
-from bot.ui.messages import OutgoingMessage, compose, sample_announcement
-
-NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
-AT = datetime(2024, 7, 3, 14, 0, tzinfo=UTC)  # 23:00 in Tokyo
-AT_UNIX = 1720015200
-ROLE = 123456789012345678
-CHANNEL = 223456789012345678
+from bot.ui.messages import OutgoingMessage, bold_title, compose, sample_announcement
+from tests.ui.samples import AT, AT_UNIX, DAY_TIME, NOW, ROLE, as_dict, body_text, release
 
 MENTIONS = "@everyone @here <@&323456789012345678> <@423456789012345678> <@!523456789012345678>"
 ABSOLUTE_TIMESTAMP = re.compile(r"<t:-?\d+:[FfDdTtS]>")
-
-
-def release(
-    title: str = "Oshi no Ko",
-    label: str | None = "Season 2",
-    time: ReleaseTime | None = None,
-    description: str | None = "The idol drama returns.",
-    release_id: int = 1,
-) -> Release:
-    show = Show(
-        id=release_id,
-        guild_id=1,
-        title=title,
-        description=description,
-        image_url="https://example.com/cover.png",
-        link="https://example.com/oshi",
-    )
-    return Release(
-        release_id,
-        show,
-        label,
-        time or ReleaseTime(AT, Precision.EXACT, "Asia/Tokyo"),
-        ReleaseStatus.SCHEDULED,
-        1,
-    )
 
 
 def announcement(r: Release, *, late: bool = False) -> Notification:
@@ -72,12 +30,6 @@ def reminder(r: Release, offset: timedelta = timedelta(days=1)) -> Notification:
 
 def notice(r: Release, old: ReleaseTime) -> Notification:
     return Notification(DeliveryKind.NOTICE, r, due_at=NOW, old_time=old)
-
-
-def as_dict(embed: discord.Embed) -> dict[str, Any]:
-    """The embed as Discord receives it."""
-    data: dict[str, Any] = dict(embed.to_dict())
-    return data
 
 
 def mentions_of(message: OutgoingMessage) -> dict[str, Any]:
@@ -98,14 +50,6 @@ def embed_text(embed: dict[str, Any]) -> str:
         embed.get("footer", {}).get("text", ""),
         embed.get("author", {}).get("name", ""),
     ]
-    for field in embed.get("fields", []):
-        parts += [field["name"], field["value"]]
-    return "\n".join(parts)
-
-
-def body_text(embed: dict[str, Any]) -> str:
-    """The parts of an embed where Discord renders timestamps: description and fields."""
-    parts = [embed.get("description", "")]
     for field in embed.get("fields", []):
         parts += [field["name"], field["value"]]
     return "\n".join(parts)
@@ -246,9 +190,6 @@ def test_reminder_says_how_far_ahead() -> None:
     assert "1 day" in embed_text(embed)
 
 
-DAY_TIME = ReleaseTime(datetime(2024, 7, 2, 15, tzinfo=UTC), Precision.DAY, "Asia/Tokyo")
-
-
 @pytest.mark.parametrize(
     "build",
     [
@@ -310,148 +251,24 @@ def test_the_sample_announcement_is_an_hour_ahead() -> None:
     assert mentions_of(message) == {"parse": []}
 
 
-# --- command replies ------------------------------------------------------------------
-
-
-def result(
-    r: Release,
-    *,
-    channel: int | None = CHANNEL,
-    reminders: int = 0,
-    announcement_planned: bool = False,
-    moved: bool = False,
-) -> ScheduleResult:
-    return ScheduleResult(r, GuildSettings(1, channel), reminders, announcement_planned, moved)
-
-
 @pytest.mark.parametrize(
-    ("outcome", "says", "never_says"),
+    ("title", "limit", "expected"),
     [
-        (
-            result(release(), reminders=2, announcement_planned=True),
-            ["2 reminders and the announcement", f"<#{CHANNEL}>", f"<t:{AT_UNIX}:F>"],
-            ["/settings channel", "notice"],
-        ),
-        (
-            result(release(), reminders=1),
-            ["post 1 reminder in", f"<#{CHANNEL}>"],
-            ["announcement", "reminders"],
-        ),
-        (
-            result(release(), announcement_planned=True),
-            ["post the announcement in", f"<#{CHANNEL}>"],
-            ["reminder"],
-        ),
-        (
-            result(release(), channel=None),
-            ["/settings channel"],
-            ["Airdate will post"],
-        ),
-        (
-            result(
-                release(time=ReleaseTime(datetime(2024, 7, 1, tzinfo=UTC), Precision.MONTH, "UTC"))
-            ),
-            ["July 2024", "/release edit"],
-            ["Airdate will post", "<t:"],
-        ),
-        (
-            result(release(), moved=True),
-            ["Its time has come", "notice of the new date"],
-            ["Airdate will post"],
-        ),
-    ],
-    ids=["planned", "one-reminder", "announcement-only", "no-channel", "month", "moved-past"],
-)
-def test_scheduled_reply(outcome: ScheduleResult, says: list[str], never_says: list[str]) -> None:
-    reply = replies.scheduled(outcome, "Added")
-    assert reply.startswith("Added **Oshi no Ko — Season 2**")
-    for text in says:
-        assert text in reply
-    for text in never_says:
-        assert text not in reply
-
-
-def test_replies_fit_and_escape_markdown() -> None:
-    long = release(title="*" * 256, label="_" * 100)
-    reply = replies.scheduled(result(long, reminders=3, announcement_planned=True), "Changed")
-    assert len(reply) <= 2000
-    assert "***" not in reply  # the title's stars are escaped, not bold markers
-    assert len(replies.removed(long)) <= 2000
-
-
-def test_removed_reply_says_nothing_more_is_posted() -> None:
-    reply = replies.removed(release())
-    assert "Oshi no Ko — Season 2" in reply
-    assert "Nothing more will be posted" in reply
-
-
-@pytest.mark.parametrize(
-    ("what", "changed", "says"),
-    [
-        ("channel", GuildSettings(1, channel_id=CHANNEL), f"<#{CHANNEL}>"),
-        ("channel", GuildSettings(1), "cleared"),
-        ("role", GuildSettings(1, role_id=ROLE), f"<@&{ROLE}>"),
-        ("role", GuildSettings(1), "ping nobody"),
-        ("reminders", GuildSettings(1, offsets=()), "turned off"),
-        ("reminders", GuildSettings(1), "7d, 1d, 1h"),
-        ("timezone", GuildSettings(1, timezone="Asia/Tokyo"), "Asia/Tokyo"),
+        ("Oshi no Ko", 200, "**Oshi no Ko**"),
+        ("*Ultra* _Maniac_", 200, "**\\*Ultra\\* \\_Maniac\\_**"),
+        # Cut first, then escaped: the ellipsis follows whole escapes, never a lone "\".
+        ("*" * 10, 5, "**" + "\\*" * 4 + "…**"),
+        ("ab*cd", 3, "**ab…**"),
+        ("ab*cd", 4, "**ab\\*…**"),
     ],
 )
-def test_settings_changed_reply(what: str, changed: GuildSettings, says: str) -> None:
-    assert says in replies.settings_changed(what, changed)
+def test_bold_title_cuts_before_it_escapes(title: str, limit: int, expected: str) -> None:
+    assert bold_title(title, limit) == expected
 
 
-def test_release_card_is_the_release_embed() -> None:
-    card = as_dict(replies.release_card(release()))
-    assert card["title"] == "Oshi no Ko — Season 2"
-    assert f"<t:{AT_UNIX}:F>" in body_text(card)
-
-
-# --- autocomplete ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("title", "label", "time", "suffix"),
-    [
-        (
-            "Oshi no Ko",
-            "Season 2",
-            ReleaseTime(AT, Precision.EXACT, "Asia/Tokyo"),
-            " (2024-07-03 23:00 Asia/Tokyo)",
-        ),
-        (
-            "T" * 256,
-            "L" * 100,
-            ReleaseTime(AT, Precision.EXACT, "Asia/Tokyo"),
-            " (2024-07-03 23:00 Asia/Tokyo)",
-        ),
-        (
-            "T" * 256,
-            None,
-            ReleaseTime(AT, Precision.EXACT, "America/Argentina/ComodRivadavia"),
-            " (2024-07-03 11:00 America/Argentina/ComodRivadavia)",
-        ),
-        ("T" * 256, "L" * 100, DAY_TIME, " (2024-07-03)"),
-        ("T" * 256, "L" * 100, ReleaseTime(None, Precision.TBA, "UTC"), " (TBA)"),
-    ],
-    ids=["short", "long", "long-zone", "day", "tba"],
-)
-def test_release_choice_name_fits_and_keeps_the_date(
-    title: str, label: str | None, time: ReleaseTime, suffix: str
-) -> None:
-    name = release_choice_name(release(title=title, label=label, time=time))
-    assert 1 <= len(name) <= CHOICE_NAME_LIMIT == 100
-    assert name.endswith(suffix)
-    assert name.startswith(title[:10])
-
-
-def test_short_choice_names_are_not_cut() -> None:
-    name = release_choice_name(release())
-    assert name == "Oshi no Ko — Season 2 (2024-07-03 23:00 Asia/Tokyo)"
-
-
-def test_release_choices_are_at_most_25_with_ids_as_values() -> None:
-    choices = release_choices([release(release_id=i) for i in range(40)])
-    assert len(choices) == 25
-    assert [c.value for c in choices] == [str(i) for i in range(25)]
-    assert all(isinstance(c, discord.app_commands.Choice) for c in choices)
+def test_bold_title_never_pings_and_never_unbolds() -> None:
+    shown = bold_title(MENTIONS + " *" * 300)
+    assert "@everyone" not in shown and "@here" not in shown
+    inner = shown[2:-2]
+    assert not inner.endswith("\\")  # a trailing backslash would escape the closing **
+    assert "**" not in inner.replace("\\*", "")

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.harness import start_bot, wait_until
 from tests.simulator import DiscordSimulator
 from tests.simulator.models import SimMessage
+from tests.support.harness import start_bot, wait_until
 
 MANAGE_GUILD = 1 << 5
 ON_TIME_SECONDS = 1.0

@@ -671,7 +671,7 @@ async def test_rows_of_releases_reads_those_releases_or_one_target(db: Database)
     )
     async with db.snapshot() as tx:
         every = await deliveries.rows_of_releases(tx, [release.id, release.id])
-        one = await deliveries.rows_of_releases(tx, [release.id], target_id=USER)
+        one = await deliveries.rows_of_releases(tx, [release.id], target_ids=[USER])
         none = await deliveries.rows_of_releases(tx, [])
     assert set(every) == {to_channel.key, to_other.key, to_user.key}
     assert list(one) == [to_user.key]
@@ -1071,3 +1071,31 @@ async def test_cancelling_a_unit_of_work_at_any_moment_leaves_the_connection_usa
     async with db.snapshot() as tx:
         found = await tx.fetchall("SELECT key FROM meta WHERE key LIKE 'after-%'")
     assert len(found) == 60
+
+
+async def test_move_untried_hands_pending_rows_to_the_new_channel_once(db: Database) -> None:
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    announcement = owe(release, ANNOUNCEMENT, NOW + HOUR)
+    reminder = owe(release, REMINDER, NOW + HOUR / 2, offset_seconds=1800)
+    tried = owe(release, REMINDER, NOW + HOUR / 4, offset_seconds=2700)
+    notice = owe(release, NOTICE, NOW + HOUR / 4, old_time=exact(NOW))
+    there = owe(release, ANNOUNCEMENT, NOW + HOUR, target=OTHER_CHANNEL)
+    await make_owed(db, [release], [announcement, reminder, tried, notice])
+    # The other channel already has the announcement (say, it follows the show).
+    await make_owed(db, [release], [announcement, reminder, tried, notice, there])
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE deliveries SET attempts = 1 WHERE release_id = ? AND offset_seconds = 2700",
+            (release.id,),
+        )
+        moved = await deliveries.move_untried(tx, [release.id], CHANNEL, OTHER_CHANNEL)
+    rows = await outbox(db)
+    assert moved == 1
+    # The untried reminder moved, keeping its row and due time.
+    assert reminder.key._replace(target_id=OTHER_CHANNEL) in rows
+    assert reminder.key not in rows
+    # A row already tried, a notice, and a key the other channel holds all stay.
+    assert {tried.key, notice.key, announcement.key} <= set(rows)
+    assert rows[there.key]["status"] == "pending"
+    async with db.transaction() as tx:
+        assert await deliveries.move_untried(tx, [], CHANNEL, OTHER_CHANNEL) == 0

@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import Config, ConfigError, Secret, load_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.secret-part-of-the-token_xyz"
 GUILD_ID = "123456789012345678"
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BOT = ROOT / "bot"
+COGS = ROOT / "cogs"
 DOMAIN = BOT / "domain"
 
 DOMAIN_FORBIDDEN = (
@@ -27,8 +28,8 @@ def modules(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.py"))
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -57,8 +58,59 @@ def imported_modules(tree: ast.Module, name: str, is_package: bool) -> Iterator[
                 yield f"{target}.{alias.name}"
 
 
-def imports_of(path: Path) -> set[str]:
-    return set(imported_modules(parse(path), module_name(path), path.name == "__init__.py"))
+def imports_of(path: Path, root: Path = ROOT) -> set[str]:
+    name = module_name(path, root)
+    return set(imported_modules(parse(path), name, path.name == "__init__.py"))
+
+
+def import_graph(paths: list[Path], root: Path = ROOT) -> dict[str, set[str]]:
+    """Map each module to the modules of `paths` it imports, anywhere in its body.
+
+    Imports inside functions count: a lazy import hides a cycle from start-up but not from
+    the reader. So do `TYPE_CHECKING` imports: a cycle that only type hints close is still
+    two modules that each need the other to be understood. Importing `a.b.c` also runs the
+    packages `a` and `a.b`, so those are edges too.
+    """
+    names = {module_name(path, root): path for path in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        targets: set[str] = set()
+        for imported in imports_of(path, root):
+            parts = imported.split(".")
+            # `from a.b import c` yields `a.b.c`: c is a module, or a name within `a.b`.
+            for end in range(1, len(parts) + 1):
+                candidate = ".".join(parts[:end])
+                if candidate in names and candidate != name:
+                    targets.add(candidate)
+        graph[name] = targets
+    return graph
+
+
+def import_cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
+    """Return the cycles a depth-first walk meets, each from a module back to itself.
+
+    A graph with any cycle has at least one such back edge, so an empty list means none.
+    """
+    cycles: list[list[str]] = []
+    path: list[str] = []
+    done: set[str] = set()
+
+    def walk(node: str) -> None:
+        path.append(node)
+        for successor in sorted(graph.get(node, ())):
+            if successor in path:
+                cycle = [*path[path.index(successor) :], successor]
+                if not any(set(cycle) <= set(found) for found in cycles):
+                    cycles.append(cycle)
+            elif successor not in done:
+                walk(successor)
+        path.pop()
+        done.add(node)
+
+    for start in sorted(graph):
+        if start not in done:
+            walk(start)
+    return cycles
 
 
 def within(name: str, packages: tuple[str, ...]) -> bool:
@@ -122,6 +174,45 @@ def test_import_scan_sees_every_form(source: str, name: str, found: str) -> None
     assert found in set(imported_modules(ast.parse(source), name, is_package))
 
 
+def test_import_graph_keeps_lazy_and_type_checking_imports_and_parent_packages(
+    tmp_path: Path,
+) -> None:
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    for path, text in {
+        "__init__.py": "",
+        "a.py": "def f():\n    from pkg.sub import b\n",
+        "sub/__init__.py": "",
+        "sub/b.py": "import typing\nif typing.TYPE_CHECKING:\n    from pkg.c import C\n",
+        "c.py": "import os\nfrom pkg import a\n",
+    }.items():
+        (package / path).write_text(text)
+    graph = import_graph(modules(package), tmp_path)
+    assert graph == {
+        "pkg": set(),
+        "pkg.a": {"pkg", "pkg.sub", "pkg.sub.b"},
+        "pkg.sub": set(),
+        "pkg.sub.b": {"pkg", "pkg.c"},
+        "pkg.c": {"pkg", "pkg.a"},
+    }
+    assert import_cycles(graph) == [["pkg.a", "pkg.sub.b", "pkg.c", "pkg.a"]]
+
+
+@pytest.mark.parametrize(
+    ("graph", "cycles"),
+    [
+        ({"a": {"b"}, "b": {"c"}, "c": set()}, []),
+        ({"a": {"b", "c"}, "b": {"c"}, "c": set()}, []),
+        ({"a": {"b"}, "b": {"a"}}, [["a", "b", "a"]]),
+        ({"a": {"b"}, "b": {"c"}, "c": {"b"}}, [["b", "c", "b"]]),
+        ({"a": {"b"}, "b": {"a"}, "c": {"d"}, "d": {"c"}}, [["a", "b", "a"], ["c", "d", "c"]]),
+    ],
+    ids=["chain", "diamond", "pair", "tail-into-loop", "two-loops"],
+)
+def test_cycle_search(graph: dict[str, set[str]], cycles: list[list[str]]) -> None:
+    assert import_cycles(graph) == cycles
+
+
 @pytest.mark.parametrize(
     ("source", "calls"),
     [
@@ -151,6 +242,11 @@ def test_there_is_code_to_check() -> None:
 def test_the_domain_imports_no_io_or_outer_layer(path: Path) -> None:
     bad = sorted(name for name in imports_of(path) if within(name, DOMAIN_FORBIDDEN))
     assert bad == [], f"{rel(path)} imports {bad}"
+
+
+def test_no_import_cycles_lazy_imports_included() -> None:
+    cycles = import_cycles(import_graph(modules(BOT) + modules(COGS)))
+    assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
 
 
 @pytest.mark.parametrize("path", modules(BOT), ids=rel)

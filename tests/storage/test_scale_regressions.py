@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
 from bot.domain.models import Precision, Release, ReleaseStatus, ReleaseTime
@@ -298,17 +299,46 @@ async def test_every_way_of_searching_seeks_an_index(
             assert "releases_live_by_guild_start" in plan and "TEMP B-TREE" not in plan, plan
 
 
-async def test_a_claim_reads_follows_and_releases_in_one_query_each(db: Database) -> None:
-    async with db.transaction() as tx:
-        show = await shows.find_or_create_show(tx, GUILD, "Frieren", NOW)
-        at = ReleaseTime(NOW + timedelta(days=1), Precision.EXACT, "UTC")
-        made = [await releases.insert_release(tx, show, f"Ep {i}", at, NOW) for i in range(3)]
-        await follows.save_follow(
-            tx, guild_id=GUILD, channel_id=5, show_id=None, role_id=9, episodes=True, now=NOW
-        )
-    async with db.snapshot() as tx:
-        by_channel = await follows.follows_of_channels(tx, [5, 6, 5])
-        by_id = await releases.releases_by_ids(tx, [r.id for r in made] + [made[0].id, 999])
-    assert sorted(by_channel) == [5, 6]
+async def test_a_claim_reads_follows_and_releases_in_one_query_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Counted by SQLite itself (its trace callback), whichever way the storage calls it.
+    statements = trace_statements(monkeypatch)
+    db = await Database.open(tmp_path / "traced.db")
+    try:
+        async with db.transaction() as tx:
+            show = await shows.find_or_create_show(tx, GUILD, "Frieren", NOW)
+            at = ReleaseTime(NOW + timedelta(days=1), Precision.EXACT, "UTC")
+            made = [await releases.insert_release(tx, show, f"Ep {i}", at, NOW) for i in range(3)]
+            await follows.save_follow(
+                tx, guild_id=GUILD, channel_id=5, show_id=None, role_id=9, episodes=True, now=NOW
+            )
+        async with db.snapshot() as tx:
+            statements.clear()
+            by_channel = await follows.follows_of_channels(tx, [5, 6, 5, 7, 8])
+            follow_queries = list(statements)
+            statements.clear()
+            wanted = [r.id for r in made] + [made[0].id, 999]
+            by_id = await releases.releases_by_ids(tx, wanted)
+            release_queries = list(statements)
+    finally:
+        await db.close()
+    assert sorted(by_channel) == [5, 6, 7, 8]
     assert by_channel[6] == [] and [f.role_id for f in by_channel[5]] == [9]
     assert by_id == {r.id: r for r in made}
+    assert len(follow_queries) == 1 and "FROM follows" in follow_queries[0], follow_queries
+    assert len(release_queries) == 1 and "FROM releases" in release_queries[0], release_queries
+
+
+def trace_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Collect every statement SQLite runs on connections opened from now on."""
+    statements: list[str] = []
+    connect = aiosqlite.connect
+
+    async def traced(*args: Any, **kwargs: Any) -> aiosqlite.Connection:
+        connection = await connect(*args, **kwargs)
+        await connection.set_trace_callback(statements.append)
+        return connection
+
+    monkeypatch.setattr(aiosqlite, "connect", traced)
+    return statements

@@ -103,7 +103,7 @@ async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -
         await asyncio.sleep(0.02)
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def seed_fan_out(
@@ -136,13 +136,13 @@ async def start_bot_process(
     claim_limit: int = 1000,
     log_path: Path | None = None,
 ) -> asyncio.subprocess.Process:
-    """Start the real bot as its own process (python -m tests.bot_process) against `sim`."""
+    """Start the real bot as its own process (python -m tests.support.bot_process) against `sim`."""
     log = None if log_path is None else log_path.open("ab")
     try:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.bot_process",
+            "tests.support.bot_process",
             "--database",
             str(db_path),
             "--api-base",
