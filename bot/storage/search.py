@@ -28,7 +28,8 @@ PROBE_ROWS = 200
 #: Rows of each part of the display order a search then walks testing only show and
 #: label, before it fetches the matching releases through their shows or labels.
 SET_WALK_ROWS = 10_000
-#: Shows few enough that their releases are fetched at once, without that walk.
+#: Shows few enough that their releases are fetched at once, without that walk (a
+#: group of some labels only counts that share of its shows).
 FEW_SHOWS = 300
 #: A group of words matching more shows than this is tested title by title in the walk
 #: instead of fetching its shows from the title index.
@@ -114,7 +115,7 @@ async def search_releases(
                 continue
         groups.append(group)
     in_groups = _groups_filter(groups)
-    if not in_groups.titles and sum(len(group.shows or []) for group in groups) > FEW_SHOWS:
+    if not in_groups.titles and _weight(groups, labels) > FEW_SHOWS:
         # Testing show and label reads one index: a longer walk is still quick.
         ids, complete = await _walk(tx, guild_id, now, limit, in_groups, budget=SET_WALK_ROWS)
         if complete:
@@ -123,6 +124,16 @@ async def search_releases(
     if found is None:
         found, _ = await _walk(tx, guild_id, now, limit, in_groups, budget=None)
     return await _releases_in_order(tx, found)
+
+
+def _weight(groups: list[_Group], labels: list[str]) -> float:
+    """Roughly how many shows' worth of releases the groups hold: a group of a few of the
+    guild's labels holds that share of its shows' releases."""
+    return sum(
+        len(group.shows or [])
+        * (1 if group.unlabelled else len(group.labels) / max(1, len(labels)))
+        for group in groups
+    )
 
 
 def _words_filter(keys: list[str], labels: list[str] | None) -> _Filter:
