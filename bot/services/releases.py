@@ -29,7 +29,6 @@ from bot.storage.database import Database, Transaction
 log = logging.getLogger(__name__)
 
 #: How far back `/upcoming` still lists a `day` release whose midnight has passed.
-TODAY_WINDOW = timedelta(days=1)
 MAX_UPCOMING = 100
 
 
@@ -195,18 +194,10 @@ class ReleaseService:
     async def upcoming(self, guild_id: int, within: timedelta) -> Upcoming:
         """Return the soonest `MAX_UPCOMING` releases still ahead, and whether there are more."""
         now = self._clock()
-        limit = MAX_UPCOMING + 1
         async with self._database.snapshot() as tx:
-            while True:
-                found = await releases.upcoming_releases(
-                    tx, guild_id, now - TODAY_WINDOW, now + within, limit
-                )
-                ahead = [release for release in found if _still_ahead(release, now)]
-                # Days already over are dropped after the query: ask again for more if they
-                # hid whether anything lies beyond what was fetched.
-                if len(ahead) > MAX_UPCOMING or len(found) < limit:
-                    break
-                limit *= 2
+            ahead = await releases.upcoming_releases(
+                tx, guild_id, now, now + within, MAX_UPCOMING + 1
+            )
         return Upcoming(ahead[:MAX_UPCOMING], more=len(ahead) > MAX_UPCOMING)
 
     async def _reconcile(
@@ -259,10 +250,6 @@ def _period_ahead(time: ReleaseTime, now: datetime) -> bool:
     if time.precision is Precision.DAY:
         return time.at + timedelta(days=1) > now
     return time.at > now
-
-
-def _still_ahead(release: Release, now: datetime) -> bool:
-    return release.time.at is not None and _period_ahead(release.time, now)
 
 
 def _moved(release: Release, time: ReleaseTime) -> Release:

@@ -190,18 +190,21 @@ async def releases_titled(tx: Transaction, guild_id: int, typed: str) -> list[Re
 
 
 async def upcoming_releases(
-    tx: Transaction, guild_id: int, start: datetime, end: datetime, limit: int
+    tx: Transaction, guild_id: int, now: datetime, end: datetime, limit: int
 ) -> list[Release]:
-    """Return the guild's live dated releases starting in [start, end], soonest first."""
+    """Return the guild's live dated releases still ahead at `now` (a `day` release until
+    its day is over, anything else until its moment passes) and starting by `end`, soonest
+    first."""
     rows = await tx.fetchall(
         f"""
         {_SELECT}
-        WHERE r.guild_id = ? AND r.status != 'cancelled'
-          AND +r.status IN ('scheduled', 'delayed') AND r.starts_at BETWEEN ? AND ?
+        WHERE r.guild_id = ?1 AND r.status != 'cancelled'
+          AND +r.status IN ('scheduled', 'delayed') AND r.starts_at BETWEEN ?2 - 86400 AND ?3
+          AND CASE r.precision WHEN 'day' THEN r.starts_at + 86400 ELSE r.starts_at END > ?2
         ORDER BY r.starts_at, r.id
-        LIMIT ?
+        LIMIT ?4
         """,
-        (guild_id, to_epoch(start), to_epoch(end), limit),
+        (guild_id, to_epoch(now), to_epoch(end), limit),
     )
     return [release_from_row(row) for row in rows]
 

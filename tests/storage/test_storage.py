@@ -264,19 +264,27 @@ async def test_search_matches_labels_and_lists_upcoming_first_then_past_then_und
     assert [r.id for r in limited] == [sooner.id, later.id]
 
 
-async def test_upcoming_lists_the_window_soonest_first(db: Database) -> None:
-    start, end = NOW, NOW + timedelta(days=7)
+async def test_upcoming_lists_what_is_still_ahead_soonest_first(db: Database) -> None:
+    end = NOW + timedelta(days=7)
     at_end = await add_release(db, "A", "at the end", exact(end))
-    at_start = await add_release(db, "B", "at the start", exact(start))
+    soon = await add_release(db, "B", "soon", exact(NOW + timedelta(seconds=1)))
     middle = await add_release(db, "C", "middle", exact(NOW + timedelta(days=3)))
-    await add_release(db, "D", "before", exact(start - timedelta(seconds=1)))
+    await add_release(db, "D", "just passed", exact(NOW - timedelta(seconds=1)))
+    await add_release(db, "D2", "this moment", exact(NOW))
     await add_release(db, "E", "after", exact(end + timedelta(seconds=1)))
     await add_release(db, "F", "undated", ReleaseTime(None, Precision.TBA, "UTC"))
+    # A day counts until it is over: today's (begun 12 h ago) is listed, yesterday's not.
+    today = await add_release(
+        db, "G", "today", ReleaseTime(NOW - timedelta(hours=12), Precision.DAY, "UTC")
+    )
+    await add_release(
+        db, "H", "yesterday", ReleaseTime(NOW - timedelta(hours=36), Precision.DAY, "UTC")
+    )
     async with db.snapshot() as tx:
-        found = await releases.upcoming_releases(tx, GUILD, start, end, limit=10)
-        first_two = await releases.upcoming_releases(tx, GUILD, start, end, limit=2)
-    assert [r.id for r in found] == [at_start.id, middle.id, at_end.id]
-    assert [r.id for r in first_two] == [at_start.id, middle.id]
+        found = await releases.upcoming_releases(tx, GUILD, NOW, end, limit=10)
+        first_two = await releases.upcoming_releases(tx, GUILD, NOW, end, limit=2)
+    assert [r.id for r in found] == [today.id, soon.id, middle.id, at_end.id]
+    assert [r.id for r in first_two] == [today.id, soon.id]
 
 
 async def test_save_release_stores_a_move(db: Database) -> None:
