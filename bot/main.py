@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 
 import aiohttp
 import discord
@@ -153,9 +154,9 @@ def _gateway_unreachable(url: yarl.URL, error: BaseException) -> DiscordUnreacha
 def _reason(error: BaseException) -> str:
     """A few words on why a connection failed, without the library's traceback."""
     if isinstance(error, aiohttp.ClientConnectorError):
-        return error.os_error.strerror or type(error.os_error).__name__
+        error = error.os_error
+    if isinstance(error, OSError) and error.errno:
+        return os.strerror(error.errno)
     if isinstance(error, aiohttp.WSServerHandshakeError):
         return f"HTTP {error.status}, not a websocket"
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
     return str(error) or type(error).__name__
