@@ -278,6 +278,11 @@ def _unusable(path: Path | str, error: sqlite3.Error) -> UnusableDatabase:
             f"DATABASE_PATH {path} is damaged ({error}): restore it from a backup, or set "
             "DATABASE_PATH to a new file."
         )
+    if "locked" in text or "busy" in text:
+        return UnusableDatabase(
+            f"DATABASE_PATH {path} is locked by another program ({error}): close it (a "
+            "backup, a sqlite3 shell, another Airdate) and start Airdate again."
+        )
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return UnusableDatabase(
             f"DATABASE_PATH {path} cannot be written ({error}): {_FIX_WRITABLE}"
