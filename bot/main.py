@@ -10,6 +10,8 @@ import asyncio
 import json
 import logging
 import os
+import socket
+import ssl
 
 import aiohttp
 import discord
@@ -155,7 +157,11 @@ def _reason(error: BaseException) -> str:
     """A few words on why a connection failed, without the library's traceback."""
     if isinstance(error, aiohttp.ClientConnectorError):
         error = error.os_error
-    if isinstance(error, OSError) and error.errno:
+    if isinstance(error, ssl.SSLError):
+        return f"TLS failed: {error.reason or error}"
+    if isinstance(error, socket.gaierror):
+        return f"unknown host: {error.strerror}"
+    if isinstance(error, OSError) and error.errno is not None and error.errno > 0:
         return os.strerror(error.errno)
     if isinstance(error, aiohttp.WSServerHandshakeError):
         return f"HTTP {error.status}, not a websocket"

@@ -351,3 +351,14 @@ async def test_control_a_good_setup_starts_quietly_and_keeps_running(
         process.terminate()
         output, _ = await process.communicate()
     assert output.decode() == ""
+
+
+async def test_a_gateway_url_that_is_not_a_gateway_is_named(sim: DiscordSimulator) -> None:
+    # The REST API's address where the gateway's should be: it answers, but not as a websocket.
+    not_a_gateway = yarl.URL(sim.api_base.replace("http://", "ws://", 1))
+
+    with pytest.raises(DiscordUnreachable) as caught:
+        await check_gateway(not_a_gateway, seconds=5)
+
+    assert "DISCORD_GATEWAY_URL" in str(caught.value)
+    assert "not a websocket" in str(caught.value)
