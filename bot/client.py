@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.channel_sender import ChannelSender
 from bot.clock import Clock, utcnow
 from bot.config import Config, ConfigError, StartupError
 from bot.domain.errors import UserError
@@ -63,6 +64,8 @@ class Services:
     guild_lifecycle: GuildLifecycle
     delivery: DeliveryService
     dispatcher: Dispatcher
+    #: Posts through the bot at the bot's pace; `/settings test` sends with it too.
+    sender: ChannelSender
 
 
 class AirdateBot(commands.Bot):
@@ -101,6 +104,7 @@ class AirdateBot(commands.Bot):
         self.guild_lifecycle = services.guild_lifecycle
         self.delivery = services.delivery
         self.dispatcher = services.dispatcher
+        self.sender = services.sender
         self._delivering = False
         self._refusal: StartupError | None = None
         self.tree.error(self.on_app_command_error)

@@ -50,6 +50,7 @@ def build_bot(
         guild_lifecycle=GuildLifecycle(database, clock, guild_changed, debounce, outages=outages),
         delivery=delivery,
         dispatcher=dispatcher,
+        sender=sender,
     )
     bot = AirdateBot(config, database, services, clock=clock)
     # The bot is the connection the sender posts through; it exists only now.
