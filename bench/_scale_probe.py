@@ -51,7 +51,7 @@ def _sim_with_guild() -> Any:
 
 
 async def startup(path: Path) -> dict[str, Any]:
-    from bot.client import AirdateBot
+    from bot.composition import build_bot
     from bot.config import Config, Secret
     from bot.main import point_discord_at
     from bot.storage.database import Database
@@ -78,7 +78,7 @@ async def startup(path: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     database = await Database.open(path)
     marks["open_migrate"] = time.perf_counter() - t0
-    bot = AirdateBot(config, database)
+    bot = build_bot(config, database)
 
     def timed(name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def wrapper(*args: Any) -> Any:
@@ -283,7 +283,7 @@ async def catalog(path: Path, titles_path: Path, count: int) -> dict[str, Any]:
             started = time.perf_counter()
             await bot.releases.upcoming(GUILD_ID, timedelta(days=days))
             upcoming_service.append(time.perf_counter() - started)
-    errors = list(bot.unexpected_errors)
+    errors = running.unexpected_errors
     await running.stop()
     await sim.stop()
 

@@ -1,4 +1,4 @@
-"""`python -m bot`: read .env once, check the settings, and run Airdate."""
+"""`python -m bot`: read .env once, check the settings, run Airdate or say in one line why not."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import contextlib
 import os
 import sys
 
-import aiohttp
-import discord
 from dotenv import find_dotenv, load_dotenv
 
-from bot.config import ConfigError, configure_logging, load_config
+from bot.config import StartupError, configure_logging, load_config
 from bot.main import run
 
 
@@ -20,27 +18,13 @@ def main() -> int:
     load_dotenv(find_dotenv(usecwd=True))
     try:
         config = load_config(os.environ)
-    except ConfigError as error:
-        print(f"airdate: {error}", file=sys.stderr)
-        return 2
-    configure_logging(config.log_level)
-    try:
+        configure_logging(config.log_level)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run(config))
-    except discord.LoginFailure:
-        print(
-            "airdate: Discord rejected DISCORD_TOKEN: reset the token in the developer portal "
-            "(Bot → Reset Token) and paste the new one into .env.",
-            file=sys.stderr,
-        )
-        return 2
-    except aiohttp.ClientConnectorError as error:
-        print(
-            f"airdate: cannot reach Discord at {error.host}:{error.port}: check the network, "
-            "or DISCORD_API_BASE / DISCORD_GATEWAY_URL in .env.",
-            file=sys.stderr,
-        )
-        return 1
+    except StartupError as error:
+        # One line, whatever a path or a library's message held.
+        print("airdate: " + " ".join(str(error).split()), file=sys.stderr)
+        return error.exit_code
     return 0
 
 

@@ -27,18 +27,27 @@ POST_TIMEOUT = timedelta(seconds=15)
 
 
 class ChannelSender:
-    """The delivery engine's Sender, over a logged-in discord.py client."""
+    """The delivery engine's Sender, over a logged-in discord.py client.
 
-    def __init__(
-        self,
-        client: discord.Client,
-        limiter: RateLimiter,
-        guild_unavailable: Callable[[int], bool],
-    ) -> None:
-        self._client = client
+    The client is the bot, which is built after the engine it hands work to, so the
+    composition root gives it to the sender with `post_through` once both exist.
+    """
+
+    def __init__(self, limiter: RateLimiter, guild_unavailable: Callable[[int], bool]) -> None:
         self._limiter = limiter
         self._guild_unavailable = guild_unavailable
         self._dm_channels: dict[int, int] = {}
+        self._discord: discord.Client | None = None
+
+    def post_through(self, client: discord.Client) -> None:
+        """Send everything through `client`'s connection to Discord."""
+        self._discord = client
+
+    @property
+    def _client(self) -> discord.Client:
+        if self._discord is None:
+            raise RuntimeError("ChannelSender has no client: call post_through(bot) first")
+        return self._discord
 
     async def wait_turn(self) -> None:
         """Wait for the bot-wide rate limit to allow one more request."""

@@ -1,4 +1,4 @@
-"""The Discord client: owns the services, loads the cogs, syncs commands, maps errors."""
+"""The Discord client: takes its services, loads the cogs, syncs commands, maps errors."""
 
 from __future__ import annotations
 
@@ -6,22 +6,19 @@ import hashlib
 import json
 import logging
 import sqlite3
-from dataclasses import replace
-from types import SimpleNamespace
+from dataclasses import dataclass
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.channel_sender import ChannelSender
 from bot.clock import Clock, utcnow
-from bot.config import Config
+from bot.config import Config, ConfigError, StartupError
 from bot.domain.errors import UserError
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.ratelimit import RateLimiter
 from bot.services.audiences import FollowService, SubscriptionService
-from bot.services.delivery import DeliveryPolicy, DeliveryService
+from bot.services.delivery import DeliveryService
 from bot.services.lifecycle import GuildLifecycle
 from bot.services.releases import ReleaseService
 from bot.services.settings import SettingsService
@@ -56,26 +53,40 @@ discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
 
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the composition root builds and hands the bot: the cogs' services and the engine."""
+
+    releases: ReleaseService
+    guild_settings: SettingsService
+    follows: FollowService
+    subscriptions: SubscriptionService
+    guild_lifecycle: GuildLifecycle
+    delivery: DeliveryService
+    dispatcher: Dispatcher
+    #: Posts through the bot at the bot's pace; `/settings test` sends with it too.
+    sender: ChannelSender
+
+
 class AirdateBot(commands.Bot):
+    """The Discord client: loads the cogs, syncs commands, starts delivery once READY."""
+
     def __init__(
         self,
         config: Config,
         database: Database,
+        services: Services,
         *,
         clock: Clock = utcnow,
-        policy: DeliveryPolicy | None = None,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
-        http_trace = aiohttp.TraceConfig()
-        http_trace.on_request_end.append(self._count_response)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             help_command=None,
             # Nothing the bot posts pings anyone unless a message opts that role in.
             allowed_mentions=discord.AllowedMentions.none(),
-            http_trace=http_trace,
             # READY lists every guild the bot is in (as unavailable until its GUILD_CREATE
             # streams in), which is all on_ready's presence check needs, and sends go
             # through partial channels that need no cache. So don't sit out discord.py's
@@ -83,63 +94,41 @@ class AirdateBot(commands.Bot):
             guild_ready_timeout=GUILD_READY_TIMEOUT_SECONDS,
         )
         _amortise_bucket_cleanup(self.http)
-        policy = replace(
-            policy or DeliveryPolicy(rate_per_second=config.rate_limit_per_second),
-            notice_debounce=config.notice_debounce,
-        )
         self.config = config
         self.database = database
         self.clock = clock
-        self.unavailable_guilds: set[int] = set()
-        self.rate_limiter = RateLimiter(policy.rate_per_second)
-        sender = ChannelSender(self, self.rate_limiter, self.unavailable_guilds.__contains__)
-        self.delivery = DeliveryService(database, sender, policy, clock)
-        self.dispatcher = Dispatcher(self.delivery, clock)
-        self.delivery.on_capacity = self.dispatcher.wake
-        wake = self.guild_changed
-        debounce = config.notice_debounce
-        self.releases = ReleaseService(database, clock, wake, debounce)
-        self.guild_settings = SettingsService(database, clock, wake, debounce)
-        self.follows = FollowService(database, clock, wake, debounce)
-        self.subscriptions = SubscriptionService(database, clock, wake, debounce)
-        self.guild_lifecycle = GuildLifecycle(database, clock, wake, debounce)
+        self.releases = services.releases
+        self.guild_settings = services.guild_settings
+        self.follows = services.follows
+        self.subscriptions = services.subscriptions
+        self.guild_lifecycle = services.guild_lifecycle
+        self.delivery = services.delivery
+        self.dispatcher = services.dispatcher
+        self.sender = services.sender
         self._delivering = False
-        self.rate_limited_responses = 0
-        self.unexpected_errors: list[BaseException] = []
+        self._refusal: StartupError | None = None
         self.tree.error(self.on_app_command_error)
 
-    def guild_changed(self, guild_id: int) -> None:
-        """A guild's releases, settings or audiences changed: rework what it is owed now."""
-        self.delivery.guild_changed(guild_id)
-        self.dispatcher.wake()
+    @property
+    def refusal(self) -> StartupError | None:
+        """Why the bot closed itself at start-up instead of serving, if it did."""
+        return self._refusal
 
     async def setup_hook(self) -> None:
         for name in COGS:
             await self.load_extension(name)
-        await self.sync_commands()
-        # Delivery starts once Discord said which guilds the bot is in (on_ready): a
-        # guild that removed the bot while it was down must not be posted to first.
+        if self.config.dev_guild_id is None:
+            await self.sync_commands(None)
+        # The dev guild is synced once READY said the bot is in it. Delivery starts then
+        # too: a guild that removed the bot while it was down must not be posted to first.
 
     async def close(self) -> None:
         await self.dispatcher.stop()
         await self.delivery.stop()
         await super().close()
 
-    async def _count_response(
-        self,
-        session: aiohttp.ClientSession,
-        context: SimpleNamespace,
-        params: aiohttp.TraceRequestEndParams,
-    ) -> None:
-        if params.response.status == 429:
-            self.rate_limited_responses += 1
-            self.delivery.stats.rate_limited += 1
-
-    async def sync_commands(self) -> None:
-        """Sync to the dev guild, or globally only when the command set changed."""
-        guild = (
-            None if self.config.dev_guild_id is None else discord.Object(self.config.dev_guild_id)
-        )
+    async def sync_commands(self, guild: discord.Guild | None) -> None:
+        """Sync to `guild` (the dev guild), or globally, only when the command set changed."""
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
@@ -158,12 +147,39 @@ class AirdateBot(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
+        if not self._delivering and self.config.dev_guild_id is not None:
+            try:
+                await self._sync_dev_guild(self.config.dev_guild_id)
+            except StartupError as error:
+                self._refusal = error
+                await self.close()
+                return
         # Guilds that invited the bot back, or removed it, while it was down.
         await self.guild_lifecycle.reconcile_presence({guild.id for guild in self.guilds})
         if not self._delivering:
             self._delivering = True
             self.delivery.start()
             self.dispatcher.start()
+
+    async def _sync_dev_guild(self, guild_id: int) -> None:
+        guild = self.get_guild(guild_id)
+        if guild is None:
+            raise ConfigError(
+                f"DEV_GUILD_ID {guild_id} is not a server this bot is in (it is in "
+                f"{len(self.guilds)}): invite the bot there, or set DEV_GUILD_ID to one of its "
+                "servers, or leave it empty to sync commands globally."
+            )
+        try:
+            await self.sync_commands(guild)
+        except discord.Forbidden as error:
+            raise ConfigError(
+                f"Discord refused to register commands in DEV_GUILD_ID {guild_id} "
+                f"(HTTP 403, code {error.code}): invite the bot to it again with the "
+                "applications.commands scope, or leave DEV_GUILD_ID empty."
+            ) from error
+        except discord.HTTPException as error:
+            # A passing failure must not keep delivery from starting; the next start syncs.
+            log.error("could not sync commands to guild %s: %s", guild_id, error)
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -182,7 +198,6 @@ class AirdateBot(commands.Bot):
         elif isinstance(cause, app_commands.TransformerError):
             reply = "That option's value doesn't fit. Pick one from the list Discord offers."
         else:
-            self.unexpected_errors.append(cause)
             log.error(
                 "command %r failed",
                 interaction.command and interaction.command.qualified_name,

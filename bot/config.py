@@ -12,10 +12,26 @@ from urllib.parse import urlparse
 
 #: ASCII digits only: str.isdigit() also accepts characters such as '²' that int() refuses.
 _DIGITS = re.compile(r"[0-9]+")
+#: The REST API version discord.py 2.7 speaks; DISCORD_API_BASE ends with it.
+API_PATH = "/api/v10"
+_API_SUFFIX = re.compile(r"/api(/v[0-9]*)?$")
 
 
-class ConfigError(Exception):
+class StartupError(Exception):
+    """Airdate cannot start as set up; the one-line message names the setting and the fix."""
+
+    #: The process's exit status: 2 for what the operator must change, 1 for what may pass.
+    exit_code = 2
+
+
+class ConfigError(StartupError):
     """A setting that is missing or malformed; the message names it and the fix."""
+
+
+class DiscordUnreachable(StartupError):
+    """Discord (or what DISCORD_API_BASE / DISCORD_GATEWAY_URL name) did not answer."""
+
+    exit_code = 1
 
 
 class Secret:
@@ -66,6 +82,28 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
     return value.rstrip("/")
 
 
+def _api_base(env: Mapping[str, str]) -> str | None:
+    url = _url(env, "DISCORD_API_BASE", ("https", "http"))
+    if url is not None and not urlparse(url).path.endswith(API_PATH):
+        suggestion = _API_SUFFIX.sub("", url) + API_PATH
+        raise ConfigError(
+            f"DISCORD_API_BASE must end with Discord's API version, {API_PATH}, such as "
+            f"{suggestion}, not {url!r}; fix it in .env or leave it empty."
+        )
+    return url
+
+
+def _database_path(env: Mapping[str, str]) -> Path:
+    path = Path(_get(env, "DATABASE_PATH") or "data/airdate.db")
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise ConfigError(
+            f"DATABASE_PATH starts with ~ but this user's home directory is unknown: write "
+            f"the full path, such as /var/lib/airdate/airdate.db, not {str(path)!r}."
+        ) from None
+
+
 def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config:
     """Build the configuration from environment variables, or raise ConfigError."""
     token = _get(env, "DISCORD_TOKEN")
@@ -107,10 +145,10 @@ def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config
     return Config(
         token=None if token is None else Secret(token),
         rate_limit_per_second=float(rate),
-        database_path=Path(_get(env, "DATABASE_PATH") or "data/airdate.db"),
+        database_path=_database_path(env),
         dev_guild_id=None if dev_guild is None else int(dev_guild),
         log_level=level,
-        api_base=_url(env, "DISCORD_API_BASE", ("https", "http")),
+        api_base=_api_base(env),
         gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("wss", "ws")),
         notice_debounce=timedelta(seconds=int(debounce)),
     )

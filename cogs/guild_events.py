@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import discord
@@ -11,8 +10,6 @@ from discord.ext import commands
 
 from bot.client import AirdateBot
 from bot.ui.audiences import DM_PAUSED_NOTICE
-
-log = logging.getLogger(__name__)
 
 
 class GuildEvents(commands.Cog):
@@ -33,15 +30,11 @@ class GuildEvents(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_unavailable(self, guild: discord.Guild) -> None:
-        log.warning("guild %s is unavailable (Discord outage); holding its messages", guild.id)
-        self.bot.unavailable_guilds.add(guild.id)
+        self.bot.guild_lifecycle.unavailable(guild.id)
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        if guild.id in self.bot.unavailable_guilds:
-            self.bot.unavailable_guilds.discard(guild.id)
-            log.info("guild %s is back; resuming its messages", guild.id)
-            await self.bot.guild_lifecycle.available_again(guild.id)
+        await self.bot.guild_lifecycle.available(guild.id)
 
     @commands.Cog.listener()
     async def on_app_command_completion(

@@ -6,7 +6,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.channel_sender import ChannelSender
 from bot.client import AirdateBot
 from bot.domain.errors import InvalidInput
 from bot.services.delivery import DeliveryError
@@ -25,9 +24,6 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
 
     def __init__(self, bot: AirdateBot) -> None:
         self.bot = bot
-        # The delivery engine's sender class over the bot's one rate limiter: the sample
-        # is paced and its refusals mapped like every other message.
-        self.sender = ChannelSender(bot, bot.rate_limiter, bot.unavailable_guilds.__contains__)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return require_manage_guild(interaction)
@@ -95,7 +91,9 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
         sample = sample_announcement(self.bot.clock())
         message = compose([sample], () if current.role_id is None else (current.role_id,))
         try:
-            await self.sender.post(current.channel_id, message)
+            # The delivery engine's sender, over the bot's one rate limiter: the sample is
+            # paced and its refusals mapped like every other message.
+            await self.bot.sender.post(current.channel_id, message)
         except DeliveryError as error:
             raise InvalidInput(replies.sample_refused(current.channel_id, error)) from error
         await answer(interaction, f"Posted a sample announcement in <#{current.channel_id}>.")

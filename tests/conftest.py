@@ -88,4 +88,4 @@ async def airdate(server: Server, db_path: Path) -> AsyncIterator[RunningBot]:
     running = await start_bot(server.sim, db_path)
     yield running
     await running.stop()
-    assert not running.bot.unexpected_errors, running.bot.unexpected_errors
+    assert not running.unexpected_errors, running.unexpected_errors

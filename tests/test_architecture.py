@@ -276,3 +276,61 @@ def test_only_main_loads_dotenv(path: Path) -> None:
 
 def test_main_loads_dotenv() -> None:
     assert uses_name(parse(BOT / "__main__.py"), "load_dotenv")
+
+
+#: What only the composition root builds: the services, the delivery engine and the bot.
+COLLABORATORS = frozenset(
+    {
+        "AirdateBot",
+        "ChannelSender",
+        "DeliveryService",
+        "Dispatcher",
+        "FollowService",
+        "GuildLifecycle",
+        "GuildOutages",
+        "RateLimiter",
+        "ReleaseService",
+        "SettingsService",
+        "SubscriptionService",
+    }
+)
+COMPOSITION_ROOT = BOT / "composition.py"
+
+
+def constructions(tree: ast.Module) -> set[str]:
+    """Return the names of the collaborators `tree` calls into being."""
+    built = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name in COLLABORATORS:
+            built.add(name)
+    return built
+
+
+@pytest.mark.parametrize(
+    ("source", "built"),
+    [
+        ("bot = AirdateBot(config, database, services)", {"AirdateBot"}),
+        ("x = lifecycle.GuildLifecycle(db, clock, wake)", {"GuildLifecycle"}),
+        ("def f(d: DeliveryService) -> None:\n    d.start()", set()),
+    ],
+)
+def test_construction_scan(source: str, built: set[str]) -> None:
+    assert constructions(ast.parse(source)) == built
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in modules(BOT) + modules(ROOT / "cogs") if p != COMPOSITION_ROOT],
+    ids=rel,
+)
+def test_only_the_composition_root_builds_services(path: Path) -> None:
+    built = sorted(constructions(parse(path)))
+    assert built == [], f"{rel(path)} builds {built}: take them from bot.composition"
+
+
+def test_the_composition_root_builds_them_all() -> None:
+    assert constructions(parse(COMPOSITION_ROOT)) == COLLABORATORS

@@ -57,8 +57,15 @@ VALID = [
         id="empty-counts-as-unset",
     ),
     pytest.param(
-        env(DISCORD_API_BASE="https://proxy.example", DISCORD_GATEWAY_URL="wss://gw.example"),
-        Config(token=None, api_base="https://proxy.example", gateway_url="wss://gw.example"),
+        env(
+            DISCORD_API_BASE="https://proxy.example/discord/api/v10",
+            DISCORD_GATEWAY_URL="wss://gw.example",
+        ),
+        Config(
+            token=None,
+            api_base="https://proxy.example/discord/api/v10",
+            gateway_url="wss://gw.example",
+        ),
         id="secure-urls",
     ),
     pytest.param(
@@ -87,6 +94,18 @@ def test_valid_environments(environment: dict[str, str], expected: Config) -> No
     assert config.token is not None and config.token.reveal() == TOKEN
 
 
+def test_a_database_path_under_home_is_expanded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/home/moderator")
+    config = load_config(env(DATABASE_PATH="~/airdate/airdate.db"))
+    assert config.database_path == Path("/home/moderator/airdate/airdate.db")
+
+
+def test_a_missing_api_version_is_suggested() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(env(DISCORD_API_BASE="http://127.0.0.1:8080/api"))
+    assert "http://127.0.0.1:8080/api/v10" in str(caught.value)
+
+
 def test_the_token_may_be_left_out_when_not_required() -> None:
     assert load_config({}, require_token=False).token is None
     assert load_config({"DISCORD_TOKEN": ""}, require_token=False).token is None
@@ -111,6 +130,12 @@ INVALID = [
     ),
     pytest.param(env(DISCORD_API_BASE="ftp://x"), "DISCORD_API_BASE", id="api-base-ftp"),
     pytest.param(env(DISCORD_API_BASE="localhost:8080"), "DISCORD_API_BASE", id="api-no-scheme"),
+    pytest.param(
+        env(DISCORD_API_BASE="http://127.0.0.1:8080"), "DISCORD_API_BASE", id="api-no-version"
+    ),
+    pytest.param(
+        env(DISCORD_API_BASE="https://discord.com/api/v9"), "DISCORD_API_BASE", id="api-old-version"
+    ),
     pytest.param(env(DISCORD_GATEWAY_URL="http://x"), "DISCORD_GATEWAY_URL", id="gateway-http"),
     pytest.param(env(DISCORD_GATEWAY_URL="ws://"), "DISCORD_GATEWAY_URL", id="gateway-no-host"),
     # Characters that str.isdigit() accepts but int() does not must still get the one-line

@@ -16,6 +16,25 @@ from bot.storage.database import Database
 log = logging.getLogger(__name__)
 
 
+class GuildOutages:
+    """Guilds Discord said are unavailable (an outage): their messages wait until they are back."""
+
+    def __init__(self) -> None:
+        self._guilds: set[int] = set()
+
+    def __contains__(self, guild_id: object) -> bool:
+        return guild_id in self._guilds
+
+    def began(self, guild_id: int) -> None:
+        self._guilds.add(guild_id)
+
+    def ended(self, guild_id: int) -> bool:
+        """Forget the guild's outage; return whether it had one."""
+        had = guild_id in self._guilds
+        self._guilds.discard(guild_id)
+        return had
+
+
 class GuildLifecycle:
     def __init__(
         self,
@@ -23,11 +42,14 @@ class GuildLifecycle:
         clock: Clock,
         wake: Callable[[int], None],
         notice_debounce: timedelta = timedelta(seconds=60),
+        *,
+        outages: GuildOutages,
     ) -> None:
         self._database = database
         self._clock = clock
         self._wake = wake
         self._notice_debounce = notice_debounce
+        self._outages = outages
 
     async def channel_deleted(self, guild_id: int, channel_id: int) -> None:
         """A deleted channel gets nothing more: its follows are disabled with the reason."""
@@ -82,6 +104,17 @@ class GuildLifecycle:
                 await self.joined(guild_id)
             elif not removed and guild_id not in present:
                 await self.removed(guild_id)
+
+    def unavailable(self, guild_id: int) -> None:
+        """Discord has an outage in the guild: hold its messages until it is back."""
+        log.warning("guild %s is unavailable (Discord outage); holding its messages", guild_id)
+        self._outages.began(guild_id)
+
+    async def available(self, guild_id: int) -> None:
+        """The guild is available: if it was out, send what it was held at once."""
+        if self._outages.ended(guild_id):
+            log.info("guild %s is back; resuming its messages", guild_id)
+            await self.available_again(guild_id)
 
     async def available_again(self, guild_id: int) -> None:
         """After an outage, retry the guild's held messages at once instead of after backoff."""

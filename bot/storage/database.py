@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sqlite3
+import stat
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -16,6 +19,20 @@ log = logging.getLogger(__name__)
 
 Params = Sequence[Any]
 
+#: What every SQLite database file starts with.
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: Tables every Airdate database has had since its first migration.
+AIRDATE_TABLES = frozenset({"meta", "shows", "releases", "deliveries"})
+_FIX_FOREIGN = (
+    "it was left untouched; set DATABASE_PATH to another file, or restore Airdate's "
+    "database from a backup."
+)
+_FIX_WRITABLE = "make it writable for this user, or set DATABASE_PATH to a writable place."
+
+
+class UnusableDatabase(Exception):
+    """The file at the database path cannot serve as Airdate's database; says why and the fix."""
+
 
 def _migrations() -> list[tuple[int, str]]:
     """Return the numbered migration scripts shipped with the package, in order."""
@@ -26,6 +43,11 @@ def _migrations() -> list[tuple[int, str]]:
             number = int(entry.name.split("_", 1)[0])
             scripts.append((number, entry.read_text(encoding="utf-8")))
     return sorted(scripts)
+
+
+def newest_migration() -> int:
+    """Return the schema version this Airdate migrates databases up to."""
+    return max(number for number, _ in _migrations())
 
 
 def _casefold(value: str | None) -> str | None:
@@ -52,17 +74,34 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str, *, busy_timeout_ms: int = 5000) -> Database:
-        """Open (creating if needed) the database at `path` and migrate it."""
+        """Open (creating if needed) Airdate's database at `path` and migrate it.
+
+        Raises UnusableDatabase, changing nothing, for a file that is not Airdate's
+        database (another program's, not SQLite at all), one written by a newer Airdate,
+        or a place it cannot be written.
+        """
         in_memory = str(path) == ":memory:"
         if not in_memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = await _connect(path, busy_timeout_ms)
-        await connection.execute("PRAGMA journal_mode = WAL")
-        await connection.execute("PRAGMA synchronous = NORMAL")
-        database = cls(connection)
-        await database.migrate()
-        if not in_memory:
-            database = cls(connection, await _connect(path, busy_timeout_ms))
+            await asyncio.to_thread(_check_file, Path(path))
+        try:
+            connection = await _connect(path, busy_timeout_ms)
+        except sqlite3.Error as error:
+            raise _unusable(path, error) from error
+        try:
+            if not in_memory:
+                await _check_schema(connection, Path(path))
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            database = cls(connection)
+            await database.migrate()
+            if not in_memory:
+                database = cls(connection, await _connect(path, busy_timeout_ms))
+        except sqlite3.Error as error:
+            await connection.close()
+            raise _unusable(path, error) from error
+        except BaseException:
+            await connection.close()
+            raise
         return database
 
     async def close(self) -> None:
@@ -117,6 +156,141 @@ class Database:
                 await _finish(connection, "ROLLBACK")
                 raise
             await _finish(connection, "COMMIT")
+
+
+def _check_file(path: Path) -> None:
+    """Refuse, before SQLite touches it, a path that cannot hold Airdate's database."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        _check_new_file(path)
+        return
+    except OSError as error:
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path} cannot be reached ({error.strerror}): {_FIX_WRITABLE}"
+        ) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path} is a folder, not a file: set it to a file in it, such as "
+            f"{path / 'airdate.db'}."
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path} is not a regular file (it is a {_file_kind(info.st_mode)}): "
+            "set it to a file path, such as data/airdate.db."
+        )
+    try:
+        with path.open("rb") as file:
+            header = file.read(100)
+    except OSError as error:
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path} cannot be read ({error.strerror}): make it readable and "
+            "writable for this user, or set DATABASE_PATH to another file."
+        ) from None
+    if header and not header.startswith(SQLITE_HEADER):
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path} is not a SQLite database ({_contents(header)}): {_FIX_FOREIGN}"
+        )
+    if not os.access(path, os.W_OK):
+        raise UnusableDatabase(f"DATABASE_PATH {path} is read-only: {_FIX_WRITABLE}")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path} is in a read-only folder ({path.parent}), where SQLite "
+            f"cannot keep its journal: {_FIX_WRITABLE}"
+        )
+
+
+def _check_new_file(path: Path) -> None:
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path} is inside something that is not a folder: set it to a "
+            "file path in a folder, such as data/airdate.db."
+        ) from None
+    except OSError as error:
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path}: cannot create the folder {folder} ({error.strerror}): "
+            f"{_FIX_WRITABLE}"
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path} is in a read-only folder ({folder}), so it cannot be "
+            f"created: {_FIX_WRITABLE}"
+        )
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
+def _contents(header: bytes) -> str:
+    # The first 100 bytes may end inside a character: only a cut at the end is forgiven.
+    text = header.decode("utf-8", "replace").rstrip("\ufffd")
+    if "\ufffd" not in text and all(c.isprintable() or c in "\t\r\n" for c in text):
+        return "it holds text"
+    return "it holds other data"
+
+
+async def _check_schema(connection: aiosqlite.Connection, path: Path) -> None:
+    """Refuse, with reads only, another program's database or a newer Airdate's."""
+    cursor = await connection.execute("PRAGMA user_version")
+    row = await cursor.fetchone()
+    version = int(row[0]) if row else 0
+    cursor = await connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' "
+        "ESCAPE '~' ORDER BY name"
+    )
+    tables = [str(row[0]) for row in await cursor.fetchall()]
+    if not tables and version == 0:
+        return  # a new, empty database
+    if version == 0 or not AIRDATE_TABLES.issubset(tables):
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path} is not Airdate's database but another program's (tables "
+            f"{shown or 'none'}, schema version {version}): {_FIX_FOREIGN}"
+        )
+    newest = newest_migration()
+    if version > newest:
+        raise UnusableDatabase(
+            f"DATABASE_PATH {path} was written by a newer Airdate (schema version {version}; "
+            f"this one knows up to {newest}): upgrade Airdate, or restore a backup made "
+            "before the upgrade."
+        )
+
+
+def _unusable(path: Path | str, error: sqlite3.Error) -> UnusableDatabase:
+    """Say what an error SQLite gave while opening the database means for the operator."""
+    text = str(error).lower()
+    if "not a database" in text:
+        return UnusableDatabase(
+            f"DATABASE_PATH {path} is not a SQLite database (or is encrypted): {_FIX_FOREIGN}"
+        )
+    if "malformed" in text or "corrupt" in text:
+        return UnusableDatabase(
+            f"DATABASE_PATH {path} is damaged ({error}): restore it from a backup, or set "
+            "DATABASE_PATH to a new file."
+        )
+    if "locked" in text or "busy" in text:
+        return UnusableDatabase(
+            f"DATABASE_PATH {path} is locked by another program ({error}): close it (a "
+            "backup, a sqlite3 shell, another Airdate) and start Airdate again."
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return UnusableDatabase(
+            f"DATABASE_PATH {path} cannot be written ({error}): {_FIX_WRITABLE}"
+        )
+    return UnusableDatabase(
+        f"DATABASE_PATH {path} could not be opened ({error}): restore it from a backup, or "
+        "set DATABASE_PATH to another file."
+    )
 
 
 async def _connect(path: Path | str, busy_timeout_ms: int) -> aiosqlite.Connection:

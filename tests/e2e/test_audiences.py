@@ -142,7 +142,7 @@ async def test_remind_me_button_subscribes_and_survives_a_restart(
             card, button["custom_id"], server.guild, server.general, other
         )
         assert "Subscribed to **Blue Lock**" in (again.content or "")
-        assert not restarted.bot.unexpected_errors
+        assert not restarted.unexpected_errors
     finally:
         await restarted.stop()
 

@@ -388,11 +388,11 @@ def test_the_table_is_big_enough() -> None:
 async def test_bad_input_gets_a_hint_and_changes_nothing(
     scene: Scene, command: str, options: dict[str, object], expected: str
 ) -> None:
-    sim, bot = scene.server.sim, scene.bot.bot
+    sim = scene.server.sim
     values = resolve(options, scene)
     before = dump_database(scene.db_path)
     posts_before = bot_posts(sim)
-    errors_before = len(bot.unexpected_errors)
+    errors_before = len(scene.bot.unexpected_errors)
 
     if command in PUBLIC_COMMANDS:
         reply = await scene.server.user(command, values)
@@ -400,7 +400,7 @@ async def test_bad_input_gets_a_hint_and_changes_nothing(
         reply = await scene.server.mod(command, values)
 
     content = reply.content or ""
-    assert bot.unexpected_errors[errors_before:] == []
+    assert scene.bot.unexpected_errors[errors_before:] == []
     assert content != UNEXPECTED_ERROR_REPLY
     assert reply.ephemeral, content
     assert expected in content, content

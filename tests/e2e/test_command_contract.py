@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Server
-from tests.support.harness import start_bot
+from tests.support.harness import start_bot, wait_until
 
 MANAGE_SERVER = 1 << 5  # 0x20
 #: Discord's interaction context type for a server (1 is the bot's DMs, 2 group DMs).
@@ -38,6 +38,9 @@ async def test_moderator_commands_need_manage_server_and_no_command_works_in_dms
     dev_guild_id = server.guild.id if scope == "dev guild" else None
     running = await start_bot(server.sim, db_path, dev_guild_id=dev_guild_id)
     try:
+        if dev_guild_id is not None:  # synced once READY shows the bot is in that guild
+            synced = ("guild", dev_guild_id)
+            await wait_until(lambda: synced in server.sim.command_syncs, 5, "the dev sync")
         commands = synced_commands(server)
     finally:
         await running.stop()

@@ -189,5 +189,8 @@ async def test_commands_sync_only_when_they_change(
     await again.stop()
     assert server.sim.command_syncs == [("global", None)]
     dev = await start_bot(server.sim, db_path, dev_guild_id=server.guild.id)
+    # The dev guild is synced once READY shows the bot is in it.
+    synced = ("guild", server.guild.id)
+    await wait_until(lambda: server.sim.command_syncs[-1] == synced, 5, "the dev guild's sync")
     await dev.stop()
-    assert server.sim.command_syncs[-1] == ("guild", server.guild.id)
+    assert server.sim.command_syncs[-1] == synced

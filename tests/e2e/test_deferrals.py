@@ -106,7 +106,7 @@ async def test_every_command_answers_in_time_while_the_database_is_busy(
     assert "Added **Dandadan**" in ((await private["release add"]).content or "")
     assert "Subscribed to **Frieren**" in ((await private["remind me"]).content or "")
     assert (await public["countdown"]).embeds[0]["title"] == "Frieren"
-    assert airdate.bot.unexpected_errors == []
+    assert airdate.unexpected_errors == []
 
 
 async def test_a_public_command_that_fails_leaves_nothing_in_the_channel(

@@ -284,7 +284,7 @@ async def test_a_fan_out_through_a_held_lock_a_full_disk_and_a_late_restart_post
             full_seconds = time.monotonic() - full_at
         posted_during_full = sim.message_count - posted_when_full
         assert sent() == recorded_when_full, f"the full disk ({method}) did not bite"
-        assert not running.bot.unexpected_errors, running.bot.unexpected_errors
+        assert not running.unexpected_errors, running.unexpected_errors
         full_errors = sorted(
             {
                 str(r.exc_info[1])
@@ -322,7 +322,7 @@ async def test_a_fan_out_through_a_held_lock_a_full_disk_and_a_late_restart_post
         await asyncio.sleep(0.5)  # anything posted twice would have arrived by now
     finally:
         await later.stop()
-    assert not later.bot.unexpected_errors, later.bot.unexpected_errors
+    assert not later.unexpected_errors, later.unexpected_errors
     total_seconds = time.monotonic() - started
 
     per_channel = sim.created_per_channel()
@@ -395,7 +395,7 @@ async def test_what_was_sent_while_the_disk_was_full_is_recorded_once_room_comes
         await wait_until(lambda: _sent(db_path, guild.id) == 100, 15, "every send recorded")
     finally:
         await running.stop()
-    assert not running.bot.unexpected_errors, running.bot.unexpected_errors
+    assert not running.unexpected_errors, running.unexpected_errors
     assert posted_during_full > 0, "sending should go on while the disk is full"
     assert set(sim.created_per_channel().values()) == {1}
     assert sim.message_count == 100

@@ -336,7 +336,7 @@ async def test_start_up_serves_a_guild_that_reinvited_the_bot_and_drops_one_that
             lambda: bool(heard(sim, server.announcements)), 1, "Frieren in the re-joined guild"
         )
         await asyncio.sleep(SETTLE)
-        assert not restarted.bot.unexpected_errors, restarted.bot.unexpected_errors
+        assert not restarted.unexpected_errors, restarted.unexpected_errors
     finally:
         await restarted.stop()
     assert heard(sim, quiet_news) == [("announcement", "Mashle")]
@@ -373,7 +373,7 @@ async def test_a_guild_that_removed_the_bot_while_it_was_down_is_not_sent_its_ca
         await asyncio.sleep(0.2)
         await server.mod("release add", {"title": "Dandadan", "when": "in 2s"})
         await asyncio.sleep(3 + SETTLE)
-        assert not restarted.bot.unexpected_errors, restarted.bot.unexpected_errors
+        assert not restarted.unexpected_errors, restarted.unexpected_errors
     finally:
         await restarted.stop()
     # Both at once, so that a failure shows the stray post and what the guild then lost.

@@ -54,7 +54,7 @@ async def running(
         yield bot
     finally:
         await bot.stop()
-    assert not bot.bot.unexpected_errors, bot.bot.unexpected_errors
+    assert not bot.unexpected_errors, bot.unexpected_errors
 
 
 async def setup_channel(server: Server, offsets: str) -> None:
@@ -505,8 +505,7 @@ async def test_commands_answer_in_time_while_another_process_holds_the_write_loc
         added = await add
         add_seconds = time.monotonic() - locked_at
         await holder
-        unexpected = list(bot.bot.unexpected_errors)
-        bot.bot.unexpected_errors.clear()  # judged below, not by `running`
+        unexpected = bot.unexpected_errors
         saved = rows(db_path, "SELECT title FROM shows WHERE title = 'Dandadan'")
         if not saved:  # told to try again: once the lock is gone, that works
             again = await server.mod("release add", {"title": "Dandadan", "when": "in 3d"})

@@ -67,7 +67,7 @@ async def test_upcoming_says_when_the_window_holds_more_than_it_shows(
         assert "There are more in this window" in footer
         week = await server.user("upcoming", {"within": "1d"})
         assert "Nothing scheduled" in week.embeds[0]["description"]  # the control: a window
-        assert not running.bot.unexpected_errors
+        assert not running.unexpected_errors
     finally:
         await running.stop()
 

@@ -49,7 +49,7 @@ async def test_a_show_titled_86_is_that_show_even_where_86_is_an_id(
         # A number that is no title still names the release with that id.
         other = await server.user("countdown", {"release": "85"})
         assert other.embeds[0]["title"] == "Filler 85"
-        assert not running.bot.unexpected_errors
+        assert not running.unexpected_errors
     finally:
         await running.stop()
 

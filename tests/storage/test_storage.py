@@ -27,7 +27,7 @@ from bot.domain.models import (
 from bot.domain.owed import Owed, Sent, Target
 from bot.storage import deliveries, follows, owed_state, releases, search, settings, shows
 from bot.storage.convert import to_epoch
-from bot.storage.database import Database
+from bot.storage.database import Database, UnusableDatabase
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 GUILD = 1001
@@ -106,6 +106,22 @@ async def test_reopening_keeps_data_and_applies_nothing_again(
         await second.close()
     assert [r.display_title for r in found] == ["Oshi no Ko — Season 2"]
     assert "applying migration" not in caplog.text
+
+
+async def test_a_database_another_program_holds_is_refused_as_locked(tmp_path: Path) -> None:
+    path = tmp_path / "airdate.db"
+    await (await Database.open(path)).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    # In WAL mode readers never wait; a program that switched it back and holds it does.
+    holder.execute("PRAGMA journal_mode = DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(UnusableDatabase, match="locked by another program"):
+            await Database.open(path, busy_timeout_ms=100)
+    finally:
+        holder.close()
+    reopened = await Database.open(path)  # control: once let go, it opens
+    await reopened.close()
 
 
 async def test_foreign_keys_are_enforced(db: Database) -> None:

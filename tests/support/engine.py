@@ -19,7 +19,7 @@ from bot.domain.models import DeliveryKey, TargetKind
 from bot.services.audiences import FollowService, SubscriptionService
 from bot.services.batches import Batch
 from bot.services.delivery import DeliveryError, DeliveryPolicy, DeliveryService
-from bot.services.lifecycle import GuildLifecycle
+from bot.services.lifecycle import GuildLifecycle, GuildOutages
 from bot.services.releases import ReleaseService
 from bot.services.settings import SettingsService
 from bot.storage.database import Database
@@ -154,7 +154,7 @@ class Engine:
         self.settings = SettingsService(db, clock, wake, DEBOUNCE)
         self.follows = FollowService(db, clock, wake, DEBOUNCE)
         self.subscriptions = SubscriptionService(db, clock, wake, DEBOUNCE)
-        self.lifecycle = GuildLifecycle(db, clock, wake, DEBOUNCE)
+        self.lifecycle = GuildLifecycle(db, clock, wake, DEBOUNCE, outages=GuildOutages())
         self.delivery.start()
 
     def _changed(self, guild_id: int) -> None:

@@ -12,8 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.client import AirdateBot
+from bot.client import UNEXPECTED_ERROR_REPLY, AirdateBot
 from bot.clock import utcnow
+from bot.composition import build_bot
 from bot.config import Config, Secret
 from bot.main import point_discord_at
 from bot.services.audiences import FollowService
@@ -35,10 +36,22 @@ FAST_POLICY = DeliveryPolicy(
 class RunningBot:
     """One Airdate process's worth of state: database connection, client, its task."""
 
-    def __init__(self, bot: AirdateBot, database: Database, task: asyncio.Task[None]) -> None:
+    def __init__(
+        self,
+        bot: AirdateBot,
+        database: Database,
+        task: asyncio.Task[None],
+        sim: DiscordSimulator,
+    ) -> None:
         self.bot = bot
         self.database = database
         self.task = task
+        self.sim = sim
+
+    @property
+    def unexpected_errors(self) -> list[str]:
+        """Every "something went wrong on Airdate's side" a member was shown, as Discord saw it."""
+        return apologies(self.sim)
 
     def database_rows(self, sql: str) -> list[tuple[Any, ...]]:
         return rows(self.bot.config.database_path, sql)
@@ -70,7 +83,7 @@ async def start_bot(
         notice_debounce=notice_debounce,
     )
     database = await Database.open(database_path)
-    bot = AirdateBot(config, database, policy=policy, clock=lambda: utcnow() + clock_offset)
+    bot = build_bot(config, database, policy=policy, clock=lambda: utcnow() + clock_offset)
     await bot.login(sim.token)
     task = asyncio.create_task(bot.connect(reconnect=False), name="airdate-client")
     ready = asyncio.create_task(bot.wait_until_ready())
@@ -80,7 +93,20 @@ async def start_bot(
         if task.done():
             raise RuntimeError("the bot's client stopped before it was ready") from task.exception()
         raise TimeoutError("the bot was not ready within 10 s")
-    return RunningBot(bot, database, task)
+    return RunningBot(bot, database, task, sim)
+
+
+def apologies(sim: DiscordSimulator) -> list[str]:
+    """Return each message in which the bot told a member something failed on its side.
+
+    The bot answers every unexpected error in a command with this apology, so the list
+    says, through what Discord received, whether any command failed unexpectedly.
+    """
+    return [
+        f"message {m.id} in channel {m.channel_id}"
+        for m in sim.all_messages()
+        if m.content == UNEXPECTED_ERROR_REPLY
+    ]
 
 
 def dump_database(path: Path) -> list[str]:

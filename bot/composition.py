@@ -1,0 +1,58 @@
+"""The composition root's wiring: the services, the delivery engine and the bot, built once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.channel_sender import ChannelSender
+from bot.client import AirdateBot, Services
+from bot.clock import Clock, utcnow
+from bot.config import Config
+from bot.scheduling.dispatcher import Dispatcher
+from bot.scheduling.ratelimit import RateLimiter
+from bot.services.audiences import FollowService, SubscriptionService
+from bot.services.delivery import DeliveryPolicy, DeliveryService
+from bot.services.lifecycle import GuildLifecycle, GuildOutages
+from bot.services.releases import ReleaseService
+from bot.services.settings import SettingsService
+from bot.storage.database import Database
+
+
+def build_bot(
+    config: Config,
+    database: Database,
+    *,
+    clock: Clock = utcnow,
+    policy: DeliveryPolicy | None = None,
+) -> AirdateBot:
+    """Build the services and the engine over `database`, and the bot that is handed them."""
+    policy = replace(
+        policy or DeliveryPolicy(rate_per_second=config.rate_limit_per_second),
+        notice_debounce=config.notice_debounce,
+    )
+    outages = GuildOutages()
+    sender = ChannelSender(RateLimiter(policy.rate_per_second), outages.__contains__)
+    delivery = DeliveryService(database, sender, policy, clock)
+    dispatcher = Dispatcher(delivery, clock)
+    delivery.on_capacity = dispatcher.wake
+
+    def guild_changed(guild_id: int) -> None:
+        """A guild's releases, settings or audiences changed: rework what it is owed now."""
+        delivery.guild_changed(guild_id)
+        dispatcher.wake()
+
+    debounce = config.notice_debounce
+    services = Services(
+        releases=ReleaseService(database, clock, guild_changed, debounce),
+        guild_settings=SettingsService(database, clock, guild_changed, debounce),
+        follows=FollowService(database, clock, guild_changed, debounce),
+        subscriptions=SubscriptionService(database, clock, guild_changed, debounce),
+        guild_lifecycle=GuildLifecycle(database, clock, guild_changed, debounce, outages=outages),
+        delivery=delivery,
+        dispatcher=dispatcher,
+        sender=sender,
+    )
+    bot = AirdateBot(config, database, services, clock=clock)
+    # The bot is the connection the sender posts through; it exists only now.
+    sender.post_through(bot)
+    return bot
