@@ -25,6 +25,7 @@ from pathlib import Path
 from bot.clock import utcnow
 from bot.services import reconcile
 from bot.services.audiences import FollowService
+from bot.services.changes import Changes
 from bot.services.settings import SettingsService
 from bot.storage.database import Database
 
@@ -105,8 +106,9 @@ async def _measure(path: Path) -> dict[str, list[float]]:
     def nothing(guild_id: int) -> None:
         return None
 
-    settings = SettingsService(database, utcnow, nothing, DEBOUNCE)
-    follows = FollowService(database, utcnow, nothing, DEBOUNCE)
+    changes = Changes(database, utcnow, nothing, DEBOUNCE)
+    settings = SettingsService(changes)
+    follows = FollowService(changes)
 
     async def follow_all(run: int) -> None:
         if run % 2 == 0:

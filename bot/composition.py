@@ -11,6 +11,7 @@ from bot.config import Config
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.ratelimit import RateLimiter
 from bot.services.audiences import FollowService, SubscriptionService
+from bot.services.changes import Changes
 from bot.services.delivery import DeliveryPolicy, DeliveryService
 from bot.services.lifecycle import GuildLifecycle, GuildOutages
 from bot.services.releases import ReleaseService
@@ -41,13 +42,13 @@ def build_bot(
         delivery.guild_changed(guild_id)
         dispatcher.wake()
 
-    debounce = config.notice_debounce
+    changes = Changes(database, clock, guild_changed, config.notice_debounce)
     services = Services(
-        releases=ReleaseService(database, clock, guild_changed, debounce),
-        guild_settings=SettingsService(database, clock, guild_changed, debounce),
-        follows=FollowService(database, clock, guild_changed, debounce),
-        subscriptions=SubscriptionService(database, clock, guild_changed, debounce),
-        guild_lifecycle=GuildLifecycle(database, clock, guild_changed, debounce, outages=outages),
+        releases=ReleaseService(changes),
+        guild_settings=SettingsService(changes),
+        follows=FollowService(changes),
+        subscriptions=SubscriptionService(changes),
+        guild_lifecycle=GuildLifecycle(changes, outages=outages),
         delivery=delivery,
         dispatcher=dispatcher,
         sender=sender,

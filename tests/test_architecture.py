@@ -314,7 +314,7 @@ def constructions(tree: ast.Module) -> set[str]:
     ("source", "built"),
     [
         ("bot = AirdateBot(config, database, services)", {"AirdateBot"}),
-        ("x = lifecycle.GuildLifecycle(db, clock, wake)", {"GuildLifecycle"}),
+        ("x = lifecycle.GuildLifecycle(changes, outages=outages)", {"GuildLifecycle"}),
         ("def f(d: DeliveryService) -> None:\n    d.start()", set()),
     ],
 )

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
-from bot.clock import Clock
 from bot.domain import text
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
 from bot.services import reconcile
+from bot.services.changes import Changes
 from bot.services.references import resolve_show
 from bot.storage import dm_pauses, follows, search, settings, subscriptions
-from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +42,15 @@ class Unsubscribed:
 
 
 class FollowService:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        wake: Callable[[int], None],
-        notice_debounce: timedelta = timedelta(seconds=60),
-    ) -> None:
-        self._database = database
-        self._clock = clock
-        self._wake = wake
-        self._notice_debounce = notice_debounce
+    def __init__(self, changes: Changes) -> None:
+        self._changes = changes
 
     async def follow(
         self, guild_id: int, channel_id: int, show_ref: str, role_id: int | None, episodes: bool
     ) -> FollowResult:
         """Make a channel follow a show (or `all`); following again re-enables and updates."""
-        now = self._clock()
-        async with self._database.transaction() as tx:
+        now = self._changes.now()
+        async with self._changes.guild(guild_id) as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=True)
             existing = [
                 f
@@ -82,19 +70,18 @@ class FollowService:
                 tx,
                 guild_id,
                 now,
-                self._notice_debounce,
+                self._changes.notice_debounce,
                 reason="follow changed",
                 show_id=None if show is None else show.id,
                 targets=(channel_id,),
             )
-        self._wake(guild_id)
         return FollowResult(
             show, channel_id, role_id, episodes, reenabled=any(not f.enabled for f in existing)
         )
 
     async def unfollow(self, guild_id: int, channel_id: int, show_ref: str) -> Show | None:
-        now = self._clock()
-        async with self._database.transaction() as tx:
+        now = self._changes.now()
+        async with self._changes.guild(guild_id) as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=True)
             if not await follows.delete_follow(
                 tx, guild_id, channel_id, None if show is None else show.id
@@ -108,45 +95,35 @@ class FollowService:
                 tx,
                 guild_id,
                 now,
-                self._notice_debounce,
+                self._changes.notice_debounce,
                 reason="unfollowed",
                 show_id=None if show is None else show.id,
                 targets=(channel_id,),
             )
-        self._wake(guild_id)
         return show
 
     async def listing(self, guild_id: int) -> tuple[GuildSettings, list[Follow]]:
-        async with self._database.snapshot() as tx:
+        async with self._changes.read() as tx:
             return (
                 await settings.guild_settings(tx, guild_id),
                 await follows.guild_follows(tx, guild_id),
             )
 
     async def suggest_shows(self, guild_id: int, typed: str) -> list[Show]:
-        async with self._database.snapshot() as tx:
+        async with self._changes.read() as tx:
             return await search.search_shows(tx, guild_id, typed.strip()[:100])
 
 
 class SubscriptionService:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        wake: Callable[[int], None],
-        notice_debounce: timedelta = timedelta(seconds=60),
-    ) -> None:
-        self._database = database
-        self._clock = clock
-        self._wake = wake
-        self._notice_debounce = notice_debounce
+    def __init__(self, changes: Changes) -> None:
+        self._changes = changes
 
     async def plan(self, guild_id: int, show_ref: str | int, via: Via | None) -> SubscriptionPlan:
         """Decide how to subscribe: the show's follow role if asked (or by default), else DM.
 
         `show_ref` is what the member typed, or the id of a show a button names.
         """
-        async with self._database.snapshot() as tx:
+        async with self._changes.read() as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
             assert show is not None
             role_follow = await follows.show_role_follow(tx, guild_id, show.id)
@@ -162,8 +139,8 @@ class SubscriptionService:
 
     async def subscribe(self, guild_id: int, user_id: int, plan: SubscriptionPlan) -> bool:
         """Store the subscription; return False if the member already had it."""
-        now = self._clock()
-        async with self._database.transaction() as tx:
+        now = self._changes.now()
+        async with self._changes.guild(guild_id) as tx:
             added = await subscriptions.save_subscription(
                 tx, guild_id, user_id, plan.show.id, plan.via, now
             )
@@ -171,18 +148,17 @@ class SubscriptionService:
                 # Asking again for DMs is the member saying their DMs are open again.
                 if await dm_pauses.resume_dms(tx, user_id, now):
                     await reconcile.reconcile_member(
-                        tx, user_id, now, self._notice_debounce, reason="DMs open again"
+                        tx, user_id, now, self._changes.notice_debounce, reason="DMs open again"
                     )
                 await reconcile.reconcile_guild(
                     tx,
                     guild_id,
                     now,
-                    self._notice_debounce,
+                    self._changes.notice_debounce,
                     reason="subscribed",
                     show_id=plan.show.id,
                     targets=(user_id,),
                 )
-        self._wake(guild_id)
         return added
 
     async def unsubscribe_plan(
@@ -193,7 +169,7 @@ class SubscriptionService:
         The role is taken back first, and only then is the subscription forgotten, so a
         refusal from Discord leaves the member exactly as they were.
         """
-        async with self._database.snapshot() as tx:
+        async with self._changes.read() as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
             assert show is not None
             ways = [
@@ -209,8 +185,8 @@ class SubscriptionService:
 
     async def unsubscribe(self, guild_id: int, user_id: int, show_ref: str | int) -> Unsubscribed:
         """Forget the member's subscriptions to a show (its role already taken back)."""
-        now = self._clock()
-        async with self._database.transaction() as tx:
+        now = self._changes.now()
+        async with self._changes.guild(guild_id) as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
             assert show is not None
             ways = await subscriptions.delete_subscriptions(tx, guild_id, user_id, show.id)
@@ -222,18 +198,17 @@ class SubscriptionService:
                     tx,
                     guild_id,
                     now,
-                    self._notice_debounce,
+                    self._changes.notice_debounce,
                     reason="unsubscribed",
                     show_id=show.id,
                     targets=(user_id,),
                 )
-        self._wake(guild_id)
         role_id = role_follow.role_id if Via.ROLE in ways and role_follow is not None else None
         return Unsubscribed(show, tuple(ways), role_id)
 
     async def listing(self, guild_id: int, user_id: int) -> tuple[list[Subscription], bool]:
         """Return the member's subscriptions here, and whether their DMs are paused."""
-        async with self._database.snapshot() as tx:
+        async with self._changes.read() as tx:
             return (
                 await subscriptions.member_subscriptions(tx, guild_id, user_id),
                 await dm_pauses.dms_paused(tx, user_id),
@@ -241,10 +216,10 @@ class SubscriptionService:
 
     async def take_dm_pause_notice(self, user_id: int) -> bool:
         """Return True once after a member's DMs were paused, so they are told exactly once."""
-        async with self._database.transaction() as tx:
+        async with self._changes.database.transaction() as tx:
             if not await dm_pauses.dm_pause_untold(tx, user_id):
                 return False
-            await dm_pauses.mark_dm_pause_told(tx, user_id, self._clock())
+            await dm_pauses.mark_dm_pause_told(tx, user_id, self._changes.now())
             return True
 
 

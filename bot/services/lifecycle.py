@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import replace
-from datetime import timedelta
 
-from bot.clock import Clock
 from bot.services import reconcile
 from bot.services.access import disable_channel
+from bot.services.changes import Changes
 from bot.storage import deliveries, settings
-from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -36,53 +34,40 @@ class GuildOutages:
 
 
 class GuildLifecycle:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        wake: Callable[[int], None],
-        notice_debounce: timedelta = timedelta(seconds=60),
-        *,
-        outages: GuildOutages,
-    ) -> None:
-        self._database = database
-        self._clock = clock
-        self._wake = wake
-        self._notice_debounce = notice_debounce
+    def __init__(self, changes: Changes, *, outages: GuildOutages) -> None:
+        self._changes = changes
         self._outages = outages
 
     async def channel_deleted(self, guild_id: int, channel_id: int) -> None:
         """A deleted channel gets nothing more: its follows are disabled with the reason."""
-        async with self._database.transaction() as tx:
+        async with self._changes.guild(guild_id) as tx:
             await disable_channel(
                 tx,
                 guild_id,
                 channel_id,
                 "the channel was deleted",
-                self._clock(),
-                self._notice_debounce,
+                self._changes.now(),
+                self._changes.notice_debounce,
             )
-        self._wake(guild_id)
         log.info("channel %s of guild %s was deleted; stopped posting there", channel_id, guild_id)
 
     async def removed(self, guild_id: int) -> None:
         """The bot was kicked: nothing more is owed there."""
-        now = self._clock()
-        async with self._database.transaction() as tx:
+        now = self._changes.now()
+        async with self._changes.guild(guild_id) as tx:
             guild = await settings.guild_settings(tx, guild_id)
             if guild.removed:
                 return
             await settings.save_guild_settings(tx, replace(guild, removed=True), now)
             await reconcile.reconcile_guild(
-                tx, guild_id, now, self._notice_debounce, reason="bot removed"
+                tx, guild_id, now, self._changes.notice_debounce, reason="bot removed"
             )
-        self._wake(guild_id)
         log.info("removed from guild %s; nothing more is owed there", guild_id)
 
     async def joined(self, guild_id: int) -> None:
         """Back in a guild that removed the bot before: owed again what is ahead from now."""
-        now = self._clock()
-        async with self._database.transaction() as tx:
+        now = self._changes.now()
+        async with self._changes.guild(guild_id) as tx:
             guild = await settings.guild_settings(tx, guild_id)
             if not guild.removed:
                 return
@@ -90,14 +75,13 @@ class GuildLifecycle:
                 tx, replace(guild, removed=False, present_since=now), now
             )
             await reconcile.reconcile_guild(
-                tx, guild_id, now, self._notice_debounce, reason="bot invited back"
+                tx, guild_id, now, self._changes.notice_debounce, reason="bot invited back"
             )
-        self._wake(guild_id)
         log.info("back in guild %s; what is ahead is owed again", guild_id)
 
     async def reconcile_presence(self, present: Collection[int]) -> None:
         """At start-up: serve the guilds the bot is in, drop the ones it left while down."""
-        async with self._database.snapshot() as tx:
+        async with self._changes.read() as tx:
             known = await settings.known_guilds(tx)
         for guild_id, removed in known.items():
             if removed and guild_id in present:
@@ -118,6 +102,5 @@ class GuildLifecycle:
 
     async def available_again(self, guild_id: int) -> None:
         """After an outage, retry the guild's held messages at once instead of after backoff."""
-        async with self._database.transaction() as tx:
-            await deliveries.retry_guild_now(tx, guild_id, self._clock())
-        self._wake(guild_id)
+        async with self._changes.guild(guild_id) as tx:
+            await deliveries.retry_guild_now(tx, guild_id, self._changes.now())

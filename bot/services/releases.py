@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
 from bot.domain import audience, dates, text, when
 from bot.domain.errors import InvalidInput
 from bot.domain.models import (
@@ -22,9 +20,10 @@ from bot.domain.models import (
 )
 from bot.domain.owed import Owed
 from bot.services import reconcile
+from bot.services.changes import Changes
 from bot.services.references import resolve_release
 from bot.storage import deliveries, follows, releases, search, settings, shows
-from bot.storage.database import Database, Transaction
+from bot.storage.database import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -85,27 +84,18 @@ class Upcoming:
 
 
 class ReleaseService:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        wake_dispatcher: Callable[[int], None],
-        notice_debounce: timedelta,
-    ) -> None:
-        self._database = database
-        self._clock = clock
-        self._wake = wake_dispatcher
-        self._notice_debounce = notice_debounce
+    def __init__(self, changes: Changes) -> None:
+        self._changes = changes
 
     async def add(self, guild_id: int, draft: ReleaseDraft) -> ScheduleResult:
         """Validate and store a new release, with every message it owes."""
-        now = self._clock()
+        now = self._changes.now()
         title = text.clean_title(draft.title)
         label = text.clean_label(draft.label)
         description = text.clean_description(draft.description)
         image = text.clean_url(draft.image, what="image")
         link = text.clean_url(draft.link, what="link")
-        async with self._database.transaction() as tx:
+        async with self._changes.guild(guild_id) as tx:
             guild = await settings.guild_settings(tx, guild_id)
             time = _parse_time(draft.when, draft.timezone, guild.timezone, now)
             show = await shows.find_or_create_show(tx, guild_id, title, now)
@@ -118,13 +108,12 @@ class ReleaseService:
             await shows.update_show(tx, show)
             release = await releases.insert_release(tx, show, label, time, now)
             result = await self._reconcile(tx, release, guild, now, "release added")
-        self._wake(guild_id)
         log.info("guild %s added release %s", guild_id, release.id)
         return result
 
     async def edit(self, guild_id: int, reference: str, changes: ReleaseChanges) -> ScheduleResult:
         """Apply changes; a new time is a new revision with a notice to those already told."""
-        now = self._clock()
+        now = self._changes.now()
         title = None if changes.title is None else text.clean_title(changes.title)
         label = None if changes.label is None else text.clean_label(changes.label)
         description = (
@@ -137,7 +126,7 @@ class ReleaseService:
                 "`timezone` only says how to read `when`. Type the new time in `when` too, "
                 "like `2024-07-03 23:00`."
             )
-        async with self._database.transaction() as tx:
+        async with self._changes.guild(guild_id) as tx:
             guild = await settings.guild_settings(tx, guild_id)
             release = await resolve_release(tx, guild_id, reference)
             show = release.show
@@ -167,34 +156,33 @@ class ReleaseService:
             result = await self._reconcile(
                 tx, updated, guild, now, "release edited", was=release.time if moved else None
             )
-        self._wake(guild_id)
         return result
 
     async def remove(self, guild_id: int, reference: str) -> Release:
         """Cancel a release silently: it leaves listings and nothing more is posted."""
-        now = self._clock()
-        async with self._database.transaction() as tx:
+        now = self._changes.now()
+        async with self._changes.guild(guild_id) as tx:
             release = await resolve_release(tx, guild_id, reference)
             await releases.set_status(tx, release.id, ReleaseStatus.CANCELLED)
             await reconcile.reconcile_releases(
-                tx, [release.id], now, self._notice_debounce, reason="release removed"
+                tx, [release.id], now, self._changes.notice_debounce, reason="release removed"
             )
-        self._wake(guild_id)
         return replace(release, status=ReleaseStatus.CANCELLED)
 
     async def get(self, guild_id: int, reference: str) -> Release:
-        async with self._database.snapshot() as tx:
+        async with self._changes.read() as tx:
             return await resolve_release(tx, guild_id, reference)
 
     async def suggest(self, guild_id: int, typed: str) -> list[Release]:
         """Return up to 25 releases whose title contains what the user typed so far."""
-        async with self._database.snapshot() as tx:
-            return await search.search_releases(tx, guild_id, typed.strip()[:100], self._clock())
+        async with self._changes.read() as tx:
+            typed = typed.strip()[:100]
+            return await search.search_releases(tx, guild_id, typed, self._changes.now())
 
     async def upcoming(self, guild_id: int, within: timedelta) -> Upcoming:
         """Return the soonest `MAX_UPCOMING` releases still ahead, and whether there are more."""
-        now = self._clock()
-        async with self._database.snapshot() as tx:
+        now = self._changes.now()
+        async with self._changes.read() as tx:
             ahead = await releases.upcoming_releases(
                 tx, guild_id, now, now + within, MAX_UPCOMING + 1
             )
@@ -215,7 +203,7 @@ class ReleaseService:
         `was`: the release's time before this change, when the change moved it.
         """
         planned = await reconcile.reconcile_releases(
-            tx, [release.id], now, self._notice_debounce, reason=reason
+            tx, [release.id], now, self._changes.notice_debounce, reason=reason
         )
         working = guild.channel_id is not None and guild.channel_disabled_reason is None
         heard = working or any(

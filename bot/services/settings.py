@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
-from bot.clock import Clock
 from bot.domain import durations, when
 from bot.domain.models import GuildSettings
 from bot.services import reconcile
+from bot.services.changes import Changes
 from bot.storage import follows, settings
-from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -26,26 +23,17 @@ class ChannelSet:
 
 
 class SettingsService:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        wake_dispatcher: Callable[[int], None],
-        notice_debounce: timedelta = timedelta(seconds=60),
-    ) -> None:
-        self._database = database
-        self._clock = clock
-        self._wake = wake_dispatcher
-        self._notice_debounce = notice_debounce
+    def __init__(self, changes: Changes) -> None:
+        self._changes = changes
 
     async def view(self, guild_id: int) -> GuildSettings:
-        async with self._database.snapshot() as tx:
+        async with self._changes.read() as tx:
             return await settings.guild_settings(tx, guild_id)
 
     async def set_channel(self, guild_id: int, channel_id: int | None) -> ChannelSet:
         """Point announcements at a channel (None: nowhere); what is owed follows it."""
-        now = self._clock()
-        async with self._database.transaction() as tx:
+        now = self._changes.now()
+        async with self._changes.guild(guild_id) as tx:
             before = await settings.guild_settings(tx, guild_id)
             working = before.channel_id is not None and before.channel_disabled_reason is None
             moved = working and channel_id is not None and channel_id != before.channel_id
@@ -72,37 +60,34 @@ class SettingsService:
                 )
             await settings.save_guild_settings(tx, after, now)
             await reconcile.reconcile_channel_move(
-                tx, guild_id, before.channel_id, channel_id, now, self._notice_debounce
+                tx, guild_id, before.channel_id, channel_id, now, self._changes.notice_debounce
             )
             enabled = sum(1 for f in await follows.guild_follows(tx, guild_id) if f.enabled)
-        self._wake(guild_id)
         return ChannelSet(after, enabled)
 
     async def set_role(self, guild_id: int, role_id: int | None) -> GuildSettings:
         """Change the ping role; messages already queued ping what is set when they leave."""
-        async with self._database.transaction() as tx:
+        async with self._changes.guild(guild_id) as tx:
             after = replace(await settings.guild_settings(tx, guild_id), role_id=role_id)
-            await settings.save_guild_settings(tx, after, self._clock())
-        self._wake(guild_id)
+            await settings.save_guild_settings(tx, after, self._changes.now())
         return after
 
     async def set_offsets(self, guild_id: int, typed: str) -> GuildSettings:
         """Change reminder offsets; reminders are recomputed (offsets still ahead)."""
         offsets = durations.parse_offsets(typed)
-        now = self._clock()
-        async with self._database.transaction() as tx:
+        now = self._changes.now()
+        async with self._changes.guild(guild_id) as tx:
             before = await settings.guild_settings(tx, guild_id)
             after = replace(before, offsets=offsets, offsets_since=now)
             await settings.save_guild_settings(tx, after, now)
             await reconcile.reconcile_guild(
-                tx, guild_id, now, self._notice_debounce, reason="reminder offsets changed"
+                tx, guild_id, now, self._changes.notice_debounce, reason="reminder offsets changed"
             )
-        self._wake(guild_id)
         return after
 
     async def set_timezone(self, guild_id: int, typed: str) -> GuildSettings:
         zone = when.validate_zone(typed)
-        async with self._database.transaction() as tx:
+        async with self._changes.guild(guild_id) as tx:
             after = replace(await settings.guild_settings(tx, guild_id), timezone=zone)
-            await settings.save_guild_settings(tx, after, self._clock())
+            await settings.save_guild_settings(tx, after, self._changes.now())
         return after

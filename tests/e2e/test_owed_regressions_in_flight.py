@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import utcnow
+from bot.services.changes import Changes
 from bot.services.delivery import DeliveryPolicy
 from bot.services.releases import ReleaseDraft, ReleaseService
 from bot.services.settings import SettingsService
@@ -117,10 +118,11 @@ async def seed(db_path: Path, server: Server, releases: Iterable[tuple[str, str]
     """Store the channel (no reminders) and releases as moderators would have, before the bot."""
     database = await Database.open(db_path)
     try:
-        settings = SettingsService(database, utcnow, nothing)
+        changes = Changes(database, utcnow, nothing)
+        settings = SettingsService(changes)
         await settings.set_channel(server.guild.id, server.announcements.id)
         await settings.set_offsets(server.guild.id, "none")
-        service = ReleaseService(database, utcnow, nothing, timedelta(seconds=60))
+        service = ReleaseService(changes)
         for title, when in releases:
             await service.add(server.guild.id, ReleaseDraft(title, when))
     finally:
@@ -196,7 +198,7 @@ async def test_a_release_moved_mid_fan_out_is_rescheduled_and_told_channels_get_
     await seed_fan_out(db_path, server.guild.id, [c.id for c in channels], timedelta(seconds=2))
     database = await Database.open(db_path)
     try:  # a 1 h reminder: none for the release as it is, one once it moves 2 h out
-        await SettingsService(database, utcnow, nothing).set_offsets(server.guild.id, "1h")
+        await SettingsService(Changes(database, utcnow, nothing)).set_offsets(server.guild.id, "1h")
     finally:
         await database.close()
     async with running(sim, db_path, policy=SLOW_FAN_OUT) as bot:

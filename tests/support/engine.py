@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.domain.models import DeliveryKey, TargetKind
 from bot.services.audiences import FollowService, SubscriptionService
 from bot.services.batches import Batch
+from bot.services.changes import Changes
 from bot.services.delivery import DeliveryError, DeliveryPolicy, DeliveryService
 from bot.services.lifecycle import GuildLifecycle, GuildOutages
 from bot.services.releases import ReleaseService
@@ -150,11 +151,12 @@ class Engine:
         )
         self.delivery = DeliveryService(db, self.discord, policy, clock, monotonic=clock.monotonic)
         wake = self._changed
-        self.releases = ReleaseService(db, clock, wake, DEBOUNCE)
-        self.settings = SettingsService(db, clock, wake, DEBOUNCE)
-        self.follows = FollowService(db, clock, wake, DEBOUNCE)
-        self.subscriptions = SubscriptionService(db, clock, wake, DEBOUNCE)
-        self.lifecycle = GuildLifecycle(db, clock, wake, DEBOUNCE, outages=GuildOutages())
+        changes = Changes(db, clock, wake, DEBOUNCE)
+        self.releases = ReleaseService(changes)
+        self.settings = SettingsService(changes)
+        self.follows = FollowService(changes)
+        self.subscriptions = SubscriptionService(changes)
+        self.lifecycle = GuildLifecycle(changes, outages=GuildOutages())
         self.delivery.start()
 
     def _changed(self, guild_id: int) -> None:

@@ -18,6 +18,7 @@ from bot.composition import build_bot
 from bot.config import Config, Secret
 from bot.main import point_discord_at
 from bot.services.audiences import FollowService
+from bot.services.changes import Changes
 from bot.services.delivery import DeliveryPolicy
 from bot.services.releases import ReleaseDraft, ReleaseService
 from bot.services.settings import SettingsService
@@ -142,11 +143,12 @@ async def seed_fan_out(
         return None
 
     try:
-        await SettingsService(database, utcnow, nothing).set_offsets(guild_id, "none")
-        follows = FollowService(database, utcnow, nothing)
+        changes = Changes(database, utcnow, nothing)
+        await SettingsService(changes).set_offsets(guild_id, "none")
+        follows = FollowService(changes)
         for channel_id in channel_ids:
             await follows.follow(guild_id, channel_id, "all", None, episodes=True)
-        releases = ReleaseService(database, utcnow, nothing, timedelta(seconds=60))
+        releases = ReleaseService(changes)
         seconds = max(1, int(due_in.total_seconds()))
         await releases.add(guild_id, ReleaseDraft(title="Finale", when=f"in {seconds}s"))
     finally:
