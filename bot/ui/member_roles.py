@@ -5,6 +5,8 @@ Both happen before the subscription is stored or forgotten, so a refusal changes
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import discord
 
 from bot.domain.errors import InvalidInput
@@ -32,25 +34,27 @@ async def give_role(interaction: discord.Interaction, member: discord.Member, ro
             f"{OR_DM}"
         )
     _require_manage_roles(interaction, "give you the role", OR_DM)
-    try:
-        await member.add_roles(discord.Object(id=role_id), reason="/subscribe")
-    except discord.HTTPException as error:
-        refused = _refused("give you", role_id, error)
-        if refused is None:
-            raise
-        raise InvalidInput(f"{refused} {OR_DM}") from error
+    adding = member.add_roles(discord.Object(id=role_id), reason="/subscribe")
+    await _unless_refused(adding, "give you", role_id, OR_DM)
 
 
 async def take_role(interaction: discord.Interaction, member: discord.Member, role_id: int) -> None:
     """Take a follow's role back from `member`, or refuse (changing nothing) with the fix."""
     _require_manage_roles(interaction, "take the role back", NOTHING_CHANGED)
+    removing = member.remove_roles(discord.Object(id=role_id), reason="/unsubscribe")
+    await _unless_refused(removing, "take back", role_id, NOTHING_CHANGED)
+
+
+async def _unless_refused(change: Awaitable[None], verb: str, role_id: int, after: str) -> None:
+    """Make the role change; Discord refusing it (the role above Airdate's, or gone)
+    becomes the reply that says what would fix it."""
     try:
-        await member.remove_roles(discord.Object(id=role_id), reason="/unsubscribe")
+        await change
     except discord.HTTPException as error:
-        refused = _refused("take back", role_id, error)
+        refused = _refused(verb, role_id, error)
         if refused is None:
             raise
-        raise InvalidInput(f"{refused} {NOTHING_CHANGED}") from error
+        raise InvalidInput(f"{refused} {after}") from error
 
 
 def _require_manage_roles(interaction: discord.Interaction, to: str, after: str) -> None:
