@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
@@ -70,6 +70,15 @@ class ReleaseTime:
         if (self.at is None) != (self.precision is Precision.TBA):
             raise ValueError("a release time has a moment unless it is TBA")
 
+    def ahead_of(self, now: datetime) -> bool:
+        """Whether it is still to come: a day until it is over, anything else dated until
+        its moment passes, TBA never. (`/upcoming`'s query says the same in SQL.)"""
+        if self.at is None:
+            return False
+        if self.precision is Precision.DAY:
+            return self.at + timedelta(days=1) > now
+        return self.at > now
+
 
 @dataclass(frozen=True, slots=True)
 class Show:
@@ -96,6 +105,12 @@ class Release:
         if self.label:
             return f"{self.show.title} — {self.label}"
         return self.show.title
+
+    def moved_to(self, time: ReleaseTime) -> Release:
+        """The release at a new time: a new revision, delayed if later, else scheduled."""
+        later = self.time.at is not None and time.at is not None and time.at > self.time.at
+        status = ReleaseStatus.DELAYED if later else ReleaseStatus.SCHEDULED
+        return replace(self, time=time, revision=self.revision + 1, status=status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.models import DeliveryKind, Release, ReleaseTime
+from bot.domain.owed import ANNOUNCEMENT_CATCH_UP
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +19,12 @@ class Notification:
     offset: timedelta = timedelta(0)
     late: bool = False
     old_time: ReleaseTime | None = None
+
+    @property
+    def retry_deadline(self) -> datetime:
+        """After this, retrying is pointless: a reminder once its release starts, anything
+        else once it is past catching up (6 h after it was due)."""
+        at = self.release.time.at
+        if self.kind is DeliveryKind.REMINDER and at is not None:
+            return at
+        return self.due_at + ANNOUNCEMENT_CATCH_UP

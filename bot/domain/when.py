@@ -163,6 +163,19 @@ def parse_when(text: str, *, zone: str | None, default_zone: str, now: datetime)
     raise InvalidInput(f"{quote(when)} is not a date I can read. {WHEN_HINT}")
 
 
+def parse_schedule(text: str, *, zone: str | None, default_zone: str, now: datetime) -> ReleaseTime:
+    """Read a release's new time (`zone` an IANA name typed beside it, if any); a time
+    Airdate would schedule (exact or a day) must still be ahead."""
+    zone_name = None if zone is None else validate_zone(zone)
+    time = parse_when(text, zone=zone_name, default_zone=default_zone, now=now)
+    if time.precision.is_scheduled and not time.ahead_of(now):
+        raise InvalidInput(
+            f"{quote(text)} is in the past. Type a time still ahead, like `in 2h` "
+            "or a date to come."
+        )
+    return time
+
+
 def validate_zone(name: str) -> str:
     """Return the IANA time zone `name` spelled as tzdata spells it, or refuse it."""
     key = name.strip().replace(" ", "_").lower()

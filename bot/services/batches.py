@@ -185,7 +185,7 @@ def build_batches(
                     notifications=notifications,
                     roles=tuple(now_owed.roles_for(key) for key in keys),
                     attempts=max(row.attempts for row in chunk),
-                    deadline=min(_deadline(n) for n in notifications),
+                    deadline=min(n.retry_deadline for n in notifications),
                     fingerprint=next((r.fingerprint for r in chunk if r.fingerprint), ""),
                     look_first=any(now - at > nonce_window for at in expired),
                     unconfirmed_ids=frozenset(r.delivery_id for r in chunk if r.unconfirmed),
@@ -276,11 +276,3 @@ def started_reminders(batch: Batch, now: datetime) -> tuple[Batch, tuple[int, ..
     if not dropped:
         return batch, ()
     return batch.keeping(kept), tuple(batch.delivery_ids[i] for i in dropped)
-
-
-def _deadline(notification: Notification) -> datetime:
-    """Return the moment after which retrying a notification is pointless."""
-    at = notification.release.time.at
-    if notification.kind is DeliveryKind.REMINDER and at is not None:
-        return at
-    return notification.due_at + ANNOUNCEMENT_CATCH_UP

@@ -12,7 +12,6 @@ from bot.domain.models import (
     DeliveryKind,
     DeliveryStatus,
     GuildSettings,
-    Precision,
     Release,
     ReleaseStatus,
     ReleaseTime,
@@ -97,7 +96,9 @@ class ReleaseService:
         link = text.clean_url(draft.link, what="link")
         async with self._changes.guild(guild_id) as tx:
             guild = await settings.guild_settings(tx, guild_id)
-            time = _parse_time(draft.when, draft.timezone, guild.timezone, now)
+            time = when.parse_schedule(
+                draft.when, zone=draft.timezone, default_zone=guild.timezone, now=now
+            )
             show = await shows.find_or_create_show(tx, guild_id, title, now)
             show = replace(
                 show,
@@ -148,9 +149,11 @@ class ReleaseService:
             )
             moved = False
             if changes.when is not None:
-                time = _parse_time(changes.when, changes.timezone, guild.timezone, now)
+                time = when.parse_schedule(
+                    changes.when, zone=changes.timezone, default_zone=guild.timezone, now=now
+                )
                 if time != release.time:
-                    updated = _moved(updated, time)
+                    updated = updated.moved_to(time)
                     moved = True
             await releases.save_release(tx, updated, now)
             result = await self._reconcile(
@@ -219,31 +222,6 @@ class ReleaseService:
         return _result(
             release, guild, planned, heard=heard, moved=was is not None, notices=len(told)
         )
-
-
-def _parse_time(typed: str, zone: str | None, default_zone: str, now: datetime) -> ReleaseTime:
-    zone_name = None if zone is None else when.validate_zone(zone)
-    time = when.parse_when(typed, zone=zone_name, default_zone=default_zone, now=now)
-    if time.at is not None and time.precision.is_scheduled and not _period_ahead(time, now):
-        raise InvalidInput(
-            f"{text.quote(typed)} is in the past. Type a time still ahead, like `in 2h` "
-            "or a date to come."
-        )
-    return time
-
-
-def _period_ahead(time: ReleaseTime, now: datetime) -> bool:
-    """A day counts until it is over; an exact moment until it passes."""
-    assert time.at is not None
-    if time.precision is Precision.DAY:
-        return time.at + timedelta(days=1) > now
-    return time.at > now
-
-
-def _moved(release: Release, time: ReleaseTime) -> Release:
-    later = release.time.at is not None and time.at is not None and time.at > release.time.at
-    status = ReleaseStatus.DELAYED if later else ReleaseStatus.SCHEDULED
-    return replace(release, time=time, revision=release.revision + 1, status=status)
 
 
 def _result(
