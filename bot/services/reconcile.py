@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.models import ReleaseTime
 from bot.domain.owed import ANNOUNCEMENT_CATCH_UP, Owed, owed
-from bot.storage import deliveries, owed_state, releases, subscriptions
+from bot.storage import deliveries, owed_state, releases, settings, subscriptions
 from bot.storage.database import Transaction
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,12 @@ async def reconcile_guild(
     """Reconcile every release of the guild (of one show, if given) that may still owe,
     for every target or only `targets`."""
     ids = await releases.live_release_ids(tx, guild_id, now - ANNOUNCEMENT_CATCH_UP, show_id)
+    if targets is not None:
+        guild = await settings.guild_settings(tx, guild_id)
+        if guild.previous_channel_id in targets and guild.channel_id is not None:
+            # What covers the announcement channel's predecessor decides whether the
+            # announcement channel takes over what it was owed: a change there is one here.
+            targets = {*targets, guild.channel_id}
     return await reconcile_releases(tx, ids, now, notice_debounce, reason=reason, targets=targets)
 
 

@@ -11,6 +11,7 @@ from bot.domain.audience import release_targets
 from bot.domain.models import (
     DeliveryKind,
     Follow,
+    GuildSettings,
     Precision,
     Release,
     ReleaseTime,
@@ -47,7 +48,9 @@ async def release_states(
         wanted_channels = (
             None if only is None else {t for r in guild_releases for t in only.get(r.id, ())}
         )
-        channel_follows = await _follows_by_channel(tx, guild_id, wanted_channels)
+        channel_follows = await _follows_by_channel(
+            tx, guild_id, _with_predecessor(wanted_channels, guild)
+        )
         by_show: dict[int | None, list[Follow]] = defaultdict(list)
         for followed in channel_follows.values():
             for follow in followed:
@@ -57,10 +60,11 @@ async def release_states(
         )
         for release in guild_releases:
             wanted = None if only is None else set(only.get(release.id, ()))
+            related = _with_predecessor(wanted, guild)
             covering = [
                 f
                 for f in (*by_show.get(None, ()), *by_show.get(release.show.id, ()))
-                if wanted is None or f.channel_id in wanted
+                if related is None or f.channel_id in related
             ]
             targets = release_targets(
                 release, guild, covering, subscribers.get(release.show.id, ())
@@ -76,6 +80,16 @@ async def release_states(
                 notice_due_at=revised[release.id] + notice_debounce,
             )
     return states
+
+
+def _with_predecessor(channels: set[int] | None, guild: GuildSettings) -> set[int] | None:
+    """These channels, and the announcement channel's predecessor when the announcement
+    channel is among them: whether it takes over what that one was owed depends on what
+    covers that one."""
+    previous = guild.previous_channel_id
+    if channels is None or previous is None or guild.channel_id not in channels:
+        return channels
+    return channels | {previous}
 
 
 async def _follows_by_channel(

@@ -328,6 +328,34 @@ async def test_an_announcement_waiting_out_a_503_goes_to_the_new_announcement_ch
     assert sim.created_per_channel() == {new_channel.id: 1}
 
 
+async def test_unfollowing_the_old_channel_hands_its_waiting_announcement_to_the_new_one(
+    server: Server, airdate: RunningBot, db_path: Path
+) -> None:
+    """Found in review: the old channel still followed everything when the announcement
+    channel moved, so the new one did not take over; unfollowing the old channel then
+    reconciled only the old channel, and the announcement was owed nowhere."""
+    sim = server.sim
+    new_channel = sim.add_channel(server.guild, name="b")
+    await sim.wait_for_gateway()
+    await setup_channel(server, "none")
+    await server.mod("follow", {"show": "all", "channel": server.announcements})
+    sim.fail_channel(server.announcements, "status", status=503, code=0, count=None)
+    await server.mod("release add", {"title": "Dungeon Meshi", "when": "in 2s"})
+    await wait_until(lambda: refused(sim, server.announcements) >= 1, 5, "the first 503")
+    await server.mod("settings channel", {"channel": new_channel})
+    # #a still follows everything itself: it keeps its own announcement, #b takes none.
+    await asyncio.sleep(1)
+    assert sim.messages(new_channel) == []
+    await server.mod("unfollow", {"show": "all", "channel": server.announcements})
+    await wait_until(lambda: len(sim.messages(new_channel)) == 1, 5, "the announcement in #b")
+    sim.clear_faults()  # the old channel would take it now
+    await asyncio.sleep(3)  # past the old attempt's backoff
+    [message] = sim.messages(new_channel)
+    assert "Dungeon Meshi" in message.content and "is out" in message.content
+    assert sim.messages(server.announcements) == []
+    assert sim.created_per_channel() == {new_channel.id: 1}
+
+
 async def test_a_channel_unfollowed_while_its_announcement_waits_out_a_503_gets_nothing(
     server: Server, airdate: RunningBot, db_path: Path
 ) -> None:
