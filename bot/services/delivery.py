@@ -473,7 +473,7 @@ class DeliveryService:
         # channel restored (or DMs reopened) is owed it again, late or not, by the one rule.
         if batch.target_kind is TargetKind.CHANNEL and error.code in CHANNEL_GONE_CODES:
             reason = _channel_reason(error.code)
-            await deliveries.mark_skipped(tx, batch.delivery_ids, error.reason)
+            await _mark_refused(tx, batch, error.reason)
             newly = await disable_channel(
                 tx, batch.guild_id, batch.target_id, reason, now, self._policy.notice_debounce
             )
@@ -485,7 +485,7 @@ class DeliveryService:
             working = guild.channel_id if guild.channel_disabled_reason is None else None
             return reason, working
         if batch.target_kind is TargetKind.USER and error.code == CANNOT_DM_CODE:
-            await deliveries.mark_skipped(tx, batch.delivery_ids, error.reason)
+            await _mark_refused(tx, batch, error.reason)
             await pause_dms(tx, batch.target_id, now, self._policy.notice_debounce)
             self.stats.failed += 1
             log.info(
@@ -533,6 +533,19 @@ class DeliveryService:
 
 
 GuildWorking = int | None
+
+
+async def _mark_refused(tx: Transaction, batch: Batch, reason: str) -> None:
+    """Record rows Discord refused for where they were going (see `_settle_failure`).
+
+    A row an earlier attempt may already have posted (its answer was lost) is failed
+    instead: owed again later, it would be sent without looking for that first post.
+    """
+    maybe_posted = [i for i in batch.delivery_ids if i in batch.unconfirmed_ids]
+    await deliveries.mark_skipped(
+        tx, [i for i in batch.delivery_ids if i not in batch.unconfirmed_ids], reason
+    )
+    await deliveries.mark_failed(tx, maybe_posted, reason)
 
 
 def _channel_reason(code: int | None) -> str:

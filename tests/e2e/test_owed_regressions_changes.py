@@ -247,6 +247,41 @@ async def test_a_notice_refused_for_lost_permissions_is_sent_once_followed_again
     assert heard(sim, server.announcements).count(moved) == 1
 
 
+async def test_a_refused_retry_of_a_post_whose_answer_was_lost_is_not_posted_again(
+    server: Server, airdate: RunningBot
+) -> None:
+    """Found in review: the retry of a notice Discord had posted (its answer lost) was
+    refused for lost permissions and skipped; following again made it owed and revived
+    it with its nonce cleared, and past Discord's nonce window it was posted twice."""
+    sim = server.sim
+    clips = sim.add_channel(server.guild, name="clips")
+    await announce_with_reminder(server, "none")
+    await server.mod("release add", {"title": "Frieren", "when": "in 2s"})
+    await server.mod("follow", {"show": "Frieren", "channel": clips})
+    announced = ("announcement", "Frieren")
+    await wait_until(lambda: announced in heard(sim, clips), 5, "the announcement in #clips")
+
+    sim.fail_channel(clips, "drop_after_create", count=1)
+    await server.mod("release edit", {"release": "Frieren", "when": "in 2h"})
+    moved = ("notice", "Frieren")
+    await wait_until(lambda: moved in heard(sim, clips), 6, "the notice whose answer is lost")
+    set_bot_can_send(sim, server.guild, clips, can=False)
+    await wait_until(
+        lambda: any("stopped posting" in m.content for m in sim.messages(server.announcements)),
+        8,
+        "the refused retry and the guild told",
+    )
+    sim.nonce_window_seconds = 0  # later than Discord remembers the first post's nonce
+    set_bot_can_send(sim, server.guild, clips, can=True)
+    await server.mod("follow", {"show": "Frieren", "channel": clips})
+    # The control: a release added now reaches #clips, so #clips is served again.
+    await server.mod("release add", {"title": "Frieren", "label": "Episode 2", "when": "in 1s"})
+    episode_2 = ("announcement", "Frieren — Episode 2")
+    await wait_until(lambda: episode_2 in heard(sim, clips), 5, "Episode 2 in #clips")
+    await asyncio.sleep(SETTLE)
+    assert heard(sim, clips) == [announced, moved, episode_2]
+
+
 async def test_a_guild_that_kicked_and_reinvited_the_bot_gets_what_is_ahead_once(
     server: Server, airdate: RunningBot
 ) -> None:
