@@ -95,8 +95,12 @@ async def rows_of_releases(
         """
         SELECT d.id, d.release_id, d.kind, d.offset_seconds, d.revision, d.target_id,
                d.target_kind, d.status, d.due_at, d.old_starts_at, d.old_precision,
-               d.old_timezone, d.unconfirmed, r.timezone
-        FROM deliveries d JOIN releases r ON r.id = d.release_id
+               d.old_timezone, d.unconfirmed,
+               -- Only a notice's old time needs its release's zone: look it up for those.
+               CASE WHEN d.old_precision IS NOT NULL
+                    THEN (SELECT r.timezone FROM releases r WHERE r.id = d.release_id)
+               END AS timezone
+        FROM deliveries d
         WHERE d.release_id IN (SELECT value FROM json_each(?))
           AND (? IS NULL OR d.target_id IN (SELECT value FROM json_each(?)))
           AND d.status IN ('pending', 'sending')
