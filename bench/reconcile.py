@@ -13,8 +13,10 @@ python -m bench.reconcile --quick   # 10x smaller
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -145,9 +147,18 @@ def measure(quick: bool = False) -> tuple[int, int, int, dict[str, list[float]]]
         return releases, follows, rows, asyncio.run(_measure(path))
 
 
+def _measure_in_fresh_process(quick: bool) -> tuple[int, int, int, dict[str, list[float]]]:
+    """`measure` in a process of its own, as each scale probe runs: not in one that still
+    holds whatever the sections before it left behind."""
+    command = [sys.executable, "-m", "bench.reconcile", "--json", *(["--quick"] * quick)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=True, timeout=1800)
+    releases, follows, rows, times = json.loads(completed.stdout.strip().splitlines()[-1])
+    return releases, follows, rows, times
+
+
 def run(quick: bool = False) -> str:
     """Run the reconcile benchmark and return its section of bench/RESULTS.md."""
-    releases, follows, rows, times = measure(quick)
+    releases, follows, rows, times = _measure_in_fresh_process(quick)
     lines = []
     for command, values in times.items():
         p50, p99 = percentile(values, 50), percentile(values, 99)
@@ -174,4 +185,5 @@ defer before calling it, so the interaction is answered at once either way.
 
 
 if __name__ == "__main__":
-    print(run("--quick" in sys.argv[1:]))
+    quick = "--quick" in sys.argv[1:]
+    print(json.dumps(measure(quick)) if "--json" in sys.argv[1:] else run(quick))
