@@ -75,6 +75,17 @@ def posts_to(sim: DiscordSimulator, channel_ids: set[int], since: float = 0.0) -
     ]
 
 
+async def until_told_posting_stopped(server: Server, seconds: float, what: str) -> None:
+    """Wait for the guild's notice, in the announcement channel, that Airdate stopped
+    posting somewhere."""
+    announcements = server.announcements
+    await wait_until(
+        lambda: any("stopped posting" in m.content for m in server.sim.messages(announcements)),
+        seconds,
+        what,
+    )
+
+
 async def mod_in(
     sim: DiscordSimulator,
     guild: SimGuild,
@@ -188,11 +199,7 @@ async def test_following_again_after_missing_permissions_posts_what_is_ahead_onc
     await server.mod("release add", {"title": "Frieren", "label": "Episode 2", "when": "in 4s"})
     await server.mod("release edit", {"release": "Frieren — Episode 1", "when": "in 1s"})
 
-    await wait_until(
-        lambda: any("stopped posting" in m.content for m in sim.messages(server.announcements)),
-        5,
-        "the guild to be told #clips was disabled",
-    )
+    await until_told_posting_stopped(server, 5, "the guild to be told #clips was disabled")
     refused = posts_to(sim, {clips.id})
     assert refused and all(r.endswith("-> 403") for r in refused), refused
     listing = await server.mod("follows")
@@ -232,11 +239,7 @@ async def test_a_notice_refused_for_lost_permissions_is_sent_once_followed_again
     moved = ("notice", "Frieren")
     # The control: #announcements is told; #clips refuses it and is disabled.
     await wait_until(lambda: moved in heard(sim, server.announcements), 6, "the notice")
-    await wait_until(
-        lambda: any("stopped posting" in m.content for m in sim.messages(server.announcements)),
-        5,
-        "the guild to be told #clips was disabled",
-    )
+    await until_told_posting_stopped(server, 5, "the guild to be told #clips was disabled")
     assert heard(sim, clips) == [announced]
 
     set_bot_can_send(sim, server.guild, clips, can=True)
@@ -266,11 +269,7 @@ async def test_a_refused_retry_of_a_post_whose_answer_was_lost_is_not_posted_aga
     moved = ("notice", "Frieren")
     await wait_until(lambda: moved in heard(sim, clips), 6, "the notice whose answer is lost")
     set_bot_can_send(sim, server.guild, clips, can=False)
-    await wait_until(
-        lambda: any("stopped posting" in m.content for m in sim.messages(server.announcements)),
-        8,
-        "the refused retry and the guild told",
-    )
+    await until_told_posting_stopped(server, 8, "the refused retry and the guild told")
     sim.nonce_window_seconds = 0  # later than Discord remembers the first post's nonce
     set_bot_can_send(sim, server.guild, clips, can=True)
     await server.mod("follow", {"show": "Frieren", "channel": clips})
