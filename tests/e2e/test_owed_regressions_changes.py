@@ -75,6 +75,17 @@ def posts_to(sim: DiscordSimulator, channel_ids: set[int], since: float = 0.0) -
     ]
 
 
+async def clips_told_of_frieren(server: Server) -> SimChannel:
+    """A #clips that follows Frieren and has had its announcement (no reminders)."""
+    clips = server.sim.add_channel(server.guild, name="clips")
+    await announce_with_reminder(server, "none")
+    await server.mod("release add", {"title": "Frieren", "when": "in 2s"})
+    await server.mod("follow", {"show": "Frieren", "channel": clips})
+    announced = ("announcement", "Frieren")
+    await wait_until(lambda: announced in heard(server.sim, clips), 5, "the announcement in #clips")
+    return clips
+
+
 async def until_told_posting_stopped(server: Server, seconds: float, what: str) -> None:
     """Wait for the guild's notice, in the announcement channel, that Airdate stopped
     posting somewhere."""
@@ -227,12 +238,8 @@ async def test_a_notice_refused_for_lost_permissions_is_sent_once_followed_again
     """Found by the deep property run: the refused notice was failed for good, so a
     channel followed again was never told the release had moved."""
     sim = server.sim
-    clips = sim.add_channel(server.guild, name="clips")
-    await announce_with_reminder(server, "none")
-    await server.mod("release add", {"title": "Frieren", "when": "in 2s"})
-    await server.mod("follow", {"show": "Frieren", "channel": clips})
+    clips = await clips_told_of_frieren(server)
     announced = ("announcement", "Frieren")
-    await wait_until(lambda: announced in heard(sim, clips), 5, "the announcement in #clips")
 
     set_bot_can_send(sim, server.guild, clips, can=False)
     await server.mod("release edit", {"release": "Frieren", "when": "in 2h"})
@@ -257,12 +264,8 @@ async def test_a_refused_retry_of_a_post_whose_answer_was_lost_is_not_posted_aga
     refused for lost permissions and skipped; following again made it owed and revived
     it with its nonce cleared, and past Discord's nonce window it was posted twice."""
     sim = server.sim
-    clips = sim.add_channel(server.guild, name="clips")
-    await announce_with_reminder(server, "none")
-    await server.mod("release add", {"title": "Frieren", "when": "in 2s"})
-    await server.mod("follow", {"show": "Frieren", "channel": clips})
+    clips = await clips_told_of_frieren(server)
     announced = ("announcement", "Frieren")
-    await wait_until(lambda: announced in heard(sim, clips), 5, "the announcement in #clips")
 
     sim.fail_channel(clips, "drop_after_create", count=1)
     await server.mod("release edit", {"release": "Frieren", "when": "in 2h"})
