@@ -373,7 +373,7 @@ async def claim_due(
                d.target_id, d.target_kind, d.due_at, d.lease_expires_at, d.status,
                d.attempts, d.nonce, d.late, d.old_starts_at, d.old_precision, d.old_timezone,
                d.fingerprint,
-               d.unconfirmed, d.verify_only, r.timezone
+               d.unconfirmed, d.verify_only, d.concluded, r.timezone
         FROM deliveries d JOIN releases r ON r.id = d.release_id
         WHERE d.id IN (SELECT id FROM due)
         ORDER BY d.due_at, d.id
@@ -383,8 +383,8 @@ async def claim_due(
     rows = [row for row in rows if row["id"] not in exclude][:limit]
     lease = to_epoch(lease_expires_at(len(rows)))
     await tx.executemany(
-        "UPDATE deliveries SET status = 'sending', lease_expires_at = ?, attempts = attempts + 1 "
-        "WHERE id = ?",
+        "UPDATE deliveries SET status = 'sending', lease_expires_at = ?, attempts = attempts + 1, "
+        "concluded = 0 WHERE id = ?",
         [(lease, row["id"]) for row in rows],
     )
     return [
@@ -399,10 +399,14 @@ async def claim_due(
             old_time=_old_time(row, row["timezone"]),
             fingerprint=row["fingerprint"],
             lease_expired_at=(
-                from_epoch(row["lease_expires_at"]) if row["status"] == "sending" else None
+                from_epoch(row["lease_expires_at"])
+                if row["status"] == "sending" and (not row["concluded"] or row["unconfirmed"])
+                else None
             ),
-            # A lease that ran out is an attempt whose outcome nobody recorded.
-            unconfirmed=bool(row["unconfirmed"]) or row["status"] == "sending",
+            # A lease that ran out is an attempt whose outcome nobody recorded; a retry
+            # waited out after an answer is not (unless an earlier attempt's answer was lost).
+            unconfirmed=bool(row["unconfirmed"])
+            or (row["status"] == "sending" and not row["concluded"]),
             verify_only=bool(row["verify_only"]),
         )
         for row in rows
@@ -463,7 +467,7 @@ async def retry_at(
     """
     await tx.executemany(
         "UPDATE deliveries SET lease_expires_at = ?, last_error = coalesce(?, last_error), "
-        "unconfirmed = max(unconfirmed, ?) WHERE id = ? AND status = 'sending'",
+        "unconfirmed = max(unconfirmed, ?), concluded = 1 WHERE id = ? AND status = 'sending'",
         [
             (to_epoch(when), None if error is None else error[:500], int(maybe_delivered), i)
             for i in delivery_ids

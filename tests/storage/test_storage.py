@@ -1123,3 +1123,35 @@ async def test_move_untried_hands_pending_rows_to_the_new_channel_once(db: Datab
     assert rows[there.key]["status"] == "pending"
     async with db.transaction() as tx:
         assert await deliveries.move_untried(tx, [], CHANNEL, OTHER_CHANNEL) == 0
+
+
+@pytest.mark.parametrize(
+    ("ended", "maybe_posted"),
+    [
+        ("lease ran out", True),  # nobody heard how the attempt ended
+        ("retry after an answer", False),  # a 503: Discord has no copy
+        ("retry after a lost answer", True),  # a timeout: it may have posted
+    ],
+)
+async def test_a_reclaimed_row_is_maybe_posted_only_if_its_last_attempt_went_unheard(
+    db: Database, ended: str, maybe_posted: bool
+) -> None:
+    """Found by a deep property run: a reminder retried after a 503 and claimed again past
+    the nonce window was dropped as maybe posted, though its release was still ahead."""
+    release = await add_release(db, "Oshi no Ko", "Season 2")
+    reminder = owe(release, REMINDER, NOW, offset_seconds=3600)
+    await make_owed(db, [release], [reminder])
+    delivery_id = await claimed_id(db, reminder)
+    if ended != "lease ran out":
+        async with db.transaction() as tx:
+            await deliveries.retry_at(
+                tx,
+                [delivery_id],
+                NOW + timedelta(seconds=1),
+                "HTTP 503" if maybe_posted is False else "timed out",
+                maybe_delivered=ended == "retry after a lost answer",
+            )
+    later = NOW + timedelta(minutes=10)  # past Discord's nonce window
+    [again] = [c for c in await claim(db, later) if c.delivery_id == delivery_id]
+    assert again.unconfirmed is maybe_posted
+    assert (again.lease_expired_at is not None) is maybe_posted
