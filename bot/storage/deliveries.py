@@ -280,7 +280,8 @@ async def _revive_or_add(
             about_precision, about_timezone, created_at)
         """
     )
-    await tx.execute("DELETE FROM temp.owed_rows")
+    # Empty here: it is emptied below in the same transaction, and a transaction that
+    # fails midway takes its rows with it when it rolls back.
     await tx.executemany(
         "INSERT INTO temp.owed_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         missing,
