@@ -35,7 +35,7 @@ def covers(follow: Follow, release: Release) -> bool:
         return False
     if follow.show_id is not None and follow.show_id != release.show.id:
         return False
-    return follow.episodes or not is_regular_episode(release.label)
+    return follow.episodes or release.finale or not is_regular_episode(release.label)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from bot.domain.catalog import TitleLanguage
+
 
 class Precision(StrEnum):
     """How precisely a release date is known."""
@@ -98,6 +100,21 @@ class Release:
     time: ReleaseTime
     status: ReleaseStatus
     revision: int
+    #: A catalog release's AniList episode (None: a guild's release, or a catalog show's
+    #: one release dated from its start date).
+    episode: int | None = None
+    #: A catalog release that is its show's last episode (the count known from AniList).
+    finale: bool = False
+
+    @property
+    def is_catalog(self) -> bool:
+        """Whether it belongs to the shared catalog (read-only to guilds)."""
+        return self.show.guild_id is None
+
+    @property
+    def premiere(self) -> bool:
+        """A catalog release that is its show's first episode (or its only, dated one)."""
+        return self.is_catalog and (self.episode is None or self.episode == 1)
 
     @property
     def display_title(self) -> str:
@@ -132,6 +149,10 @@ class GuildSettings:
     offsets_since: datetime | None = None
     #: When the bot last (re)joined the guild.
     present_since: datetime | None = None
+    #: Which title of catalog shows this guild reads.
+    title_language: TitleLanguage = TitleLanguage.ROMAJI
+    #: How long after AniList's airing time this guild's catalog messages are due.
+    delay_after: timedelta = timedelta(0)
 
 
 class TargetKind(StrEnum):

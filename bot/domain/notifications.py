@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.catalog_view import CatalogView
 from bot.domain.models import DeliveryKind, Release, ReleaseTime
 from bot.domain.owed import ANNOUNCEMENT_CATCH_UP
 
@@ -19,6 +20,10 @@ class Notification:
     offset: timedelta = timedelta(0)
     late: bool = False
     old_time: ReleaseTime | None = None
+    #: A catalog release as the target's guild sees it (cover, synopsis, episode, streaming
+    #: links, the broadcast time); `release` is then already titled in the guild's language
+    #: and timed when the guild is told. None for a guild's own release.
+    catalog: CatalogView | None = None
 
     @property
     def retry_deadline(self) -> datetime:

@@ -63,6 +63,20 @@ class ReleaseState:
     offsets_since: datetime | None = None
     #: When a date-change notice for the latest move falls due (after its debounce).
     notice_due_at: datetime | None = None
+    #: How long after the release's time its reminders and announcement are due for this
+    #: audience (a guild's streaming delay for catalog releases). Notices compare the
+    #: release's own time, so changing the delay moves what is due and tells nobody.
+    delay: timedelta = timedelta(0)
+    #: The guild whose audience this is (a catalog release has one state per guild that
+    #: sees it); None: the release's own guild.
+    guild_id: int | None = None
+
+    @property
+    def guild(self) -> int:
+        """The guild the targets belong to."""
+        guild_id = self.guild_id if self.guild_id is not None else self.release.show.guild_id
+        assert guild_id is not None, "a catalog release's state names its guild"
+        return guild_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +102,11 @@ class Owed:
 def owed(state: ReleaseState, history: Sequence[Sent], now: datetime) -> list[Owed]:
     """Return every message the release owes its targets now.
 
-    - Nothing is owed about a cancelled release, and nothing to a target not listed.
+    - Nothing is owed about a cancelled release (but a catalog release, cancelled by
+      AniList, owes the notice rule's one notice), and nothing to a target not listed.
+    - Nothing is scheduled for a release whose time had passed when it was set (an
+      episode that aired before its show was imported); reminders and the announcement
+      are due `state.delay` after the release's time.
     - A reminder is owed for each offset (a `day` release: a day or more) whose moment is
       after the revision, the target's `since` and the last change of offsets, while the
       release is still ahead; of the offsets already past, only the latest is still owed
@@ -101,12 +119,20 @@ def owed(state: ReleaseState, history: Sequence[Sent], now: datetime) -> list[Ow
     """
     require_aware(now)
     release = state.release
-    if release.status is ReleaseStatus.CANCELLED:
+    if release.status is ReleaseStatus.CANCELLED and not release.is_catalog:
         return []
     by_target: dict[int, list[Sent]] = {}
     for sent in sorted(history, key=lambda s: s.sent_at):
         by_target.setdefault(sent.target_id, []).append(sent)
     result: list[Owed] = []
+    if release.status is ReleaseStatus.CANCELLED:
+        # AniList cancelled the show: its releases became TBA, and those already told get
+        # one notice of it (a guild's own `/release remove` stays silent).
+        for target in state.targets:
+            notice = _notice(state, target, by_target.get(target.id, []), now)
+            if notice is not None:
+                result.append(notice)
+        return result
     moments = _reminder_moments(state)
     for target in state.targets:
         told = by_target.get(target.id, [])
@@ -130,7 +156,7 @@ def _reminder_moments(state: ReleaseState) -> list[tuple[datetime, int]]:
     if not time.precision.is_scheduled or time.at is None:
         return []
     return [
-        (time.at - offset, int(offset.total_seconds()))
+        (time.at + state.delay - offset, int(offset.total_seconds()))
         for offset in sorted(set(state.offsets), reverse=True)
         if time.precision is not Precision.DAY or offset >= DAY_PRECISION_MIN_OFFSET
     ]
@@ -145,9 +171,11 @@ def _scheduled(
     now: datetime,
 ) -> list[Owed]:
     time = state.release.time
-    if not time.precision.is_scheduled or time.at is None:
+    if not time.precision.is_scheduled or time.at is None or time.at <= state.revised_at:
+        # Already past when it was dated: nothing to remind of or announce. (Without a
+        # delay the cut-off below says the same.)
         return []
-    start = time.at
+    start = time.at + state.delay
     since = target.since
     if target.inherits_from is not None:
         # Taken over from the previous announcement channel: what it was still owed.

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.domain.models import DeliveryKey, DeliveryKind, TargetKind
+from bot.domain.catalog_view import CatalogView, delayed
+from bot.domain.models import DeliveryKey, DeliveryKind, Release, TargetKind
 from bot.domain.notifications import Notification
 from bot.domain.owed import ANNOUNCEMENT_CATCH_UP, Owed, ReleaseState, owed
 from bot.domain.planning import LATE_AFTER, delivery_nonce
-from bot.storage import owed_state
+from bot.storage import catalog, owed_state
 from bot.storage.database import Transaction
 from bot.storage.deliveries import ClaimedRow
 
@@ -92,18 +93,31 @@ class Batch:
 class OwedNow:
     """The releases of some rows as they are now, and what they owe."""
 
-    states: dict[int, ReleaseState]
+    #: What is owed, and the state (release and audience, in its guild) that owes each.
     owed: dict[DeliveryKey, Owed]
+    state_of: dict[DeliveryKey, ReleaseState]
+    #: Catalog releases as each guild sees them, by (release id, guild id).
+    views: dict[tuple[int, int], CatalogView] = field(default_factory=dict)
 
     def roles_for(self, key: DeliveryKey) -> tuple[int, ...]:
         """The roles the target's covering follows ping for this key's release, now."""
         if key.target_kind is not TargetKind.CHANNEL:
             return ()
-        state = self.states.get(key.release_id)
+        state = self.state_of.get(key)
         for target in () if state is None else state.targets:
             if target.id == key.target_id and target.kind is key.target_kind:
                 return target.role_ids
         return ()
+
+    def release_for(self, key: DeliveryKey) -> Release:
+        """The release an owed key is about, as its target's guild sees it (a catalog
+        release: titled in the guild's language, timed when the guild is told)."""
+        state = self.state_of[key]
+        return replace(state.release, time=delayed(state.release.time, state.delay))
+
+    def view_for(self, key: DeliveryKey) -> CatalogView | None:
+        state = self.state_of[key]
+        return self.views.get((state.release.id, state.guild))
 
 
 async def owed_now(
@@ -125,17 +139,24 @@ async def owed_now(
         target_ids = {t for targets in only.values() for t in targets}
         target_ids |= {
             t.inherits_from
-            for state in states.values()
+            for state in states
             for t in state.targets
             if t.inherits_from is not None
         }
     history = await owed_state.history(tx, release_ids, target_ids=target_ids)
-    wanted = {
-        message.key: message
-        for release_id, state in states.items()
-        for message in owed(state, history.get(release_id, ()), now)
-    }
-    return OwedNow(states, wanted)
+    wanted: dict[DeliveryKey, Owed] = {}
+    state_of: dict[DeliveryKey, ReleaseState] = {}
+    for state in states:
+        for message in owed(state, history.get(state.release.id, ()), now):
+            kept = wanted.get(message.key)
+            if kept is None or message.due_at < kept.due_at:
+                wanted[message.key] = message
+                state_of[message.key] = state
+    seen = {(state.release.id, state.guild): state.release for state in state_of.values()}
+    views = await catalog.catalog_views(
+        tx, [(release, guild) for (_, guild), release in seen.items()]
+    )
+    return OwedNow(wanted, state_of, views)
 
 
 def held_targets(keys: Iterable[DeliveryKey]) -> dict[int, set[int]]:
@@ -231,7 +252,7 @@ def verify_batches(rows: Sequence[ClaimedRow], now: datetime, claimed_at: float)
 
 
 def _notification(row: ClaimedRow, now_owed: OwedNow, now: datetime) -> Notification:
-    release = now_owed.states[row.key.release_id].release
+    release = now_owed.release_for(row.key)
     late = row.late or (row.key.kind is DeliveryKind.ANNOUNCEMENT and now - row.due_at > LATE_AFTER)
     return Notification(
         kind=row.key.kind,
@@ -240,6 +261,7 @@ def _notification(row: ClaimedRow, now_owed: OwedNow, now: datetime) -> Notifica
         offset=timedelta(seconds=row.key.offset_seconds),
         late=late,
         old_time=row.old_time,
+        catalog=now_owed.view_for(row.key),
     )
 
 
@@ -257,7 +279,8 @@ def still_owed(batch: Batch, now_owed: OwedNow, checked_at: float) -> tuple[Batc
     checked = replace(
         checked,
         notifications=tuple(
-            replace(n, release=now_owed.states[n.release.id].release) for n in checked.notifications
+            replace(n, release=now_owed.release_for(key), catalog=now_owed.view_for(key))
+            for n, key in zip(checked.notifications, checked.keys, strict=True)
         ),
         roles=tuple(now_owed.roles_for(key) for key in checked.keys),
         claimed_at=checked_at,

@@ -13,11 +13,11 @@ their rows are compared: the rule is the same, the work is what the change touch
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from bot.domain.models import ReleaseTime
-from bot.domain.owed import ANNOUNCEMENT_CATCH_UP, Owed, owed
+from bot.domain.models import DeliveryKey, ReleaseTime
+from bot.domain.owed import ANNOUNCEMENT_CATCH_UP, Owed, ReleaseState, Sent, owed
 from bot.storage import deliveries, owed_state, releases, settings, subscriptions
 from bot.storage.database import Transaction
 
@@ -47,28 +47,25 @@ async def reconcile_releases(
         # told, so that one's history is read too.
         inherited = {
             t.inherits_from
-            for state in states.values()
+            for state in states
             for t in state.targets
             if t.inherits_from is not None
         }
         told_by = scope | inherited
     history = await owed_state.history(tx, ids, target_ids=told_by)
     rows = await deliveries.rows_of_releases(tx, ids, target_ids=scope)
-    wanted = [
-        message
-        for release_id, state in states.items()
-        for message in owed(state, history.get(release_id, ()), now)
-    ]
+    wanted, guilds = owed_by_states(states, history, now)
+    times = {state.release.id: state.release.time for state in states}
 
-    def guild_of(release_id: int) -> int:
-        guild_id = states[release_id].release.show.guild_id
-        assert guild_id is not None, "only a guild's releases owe messages"
-        return guild_id
+    def guild_of(key: DeliveryKey) -> int:
+        return guilds[key]
 
     def about_of(release_id: int) -> ReleaseTime:
-        return states[release_id].release.time
+        return times[release_id]
 
-    change = await deliveries.make_owed(tx, guild_of, about_of, wanted, rows, now, reason=reason)
+    change = await deliveries.make_owed(
+        tx, guild_of, about_of, wanted.values(), rows, now, reason=reason
+    )
     if change.skipped or change.revived:
         log.info(
             "reconciled %d release(s) (%s): %d added, %d owed again, %d no longer owed",
@@ -78,7 +75,26 @@ async def reconcile_releases(
             change.revived,
             change.skipped,
         )
-    return wanted
+    return list(wanted.values())
+
+
+def owed_by_states(
+    states: Iterable[ReleaseState], history: Mapping[int, Sequence[Sent]], now: datetime
+) -> tuple[dict[DeliveryKey, Owed], dict[DeliveryKey, int]]:
+    """What the states owe, by key, and the guild each message is owed in.
+
+    A member subscribed by DM in two guilds that both see a catalog release is owed one
+    message, not two: the earliest due.
+    """
+    wanted: dict[DeliveryKey, Owed] = {}
+    guilds: dict[DeliveryKey, int] = {}
+    for state in states:
+        for message in owed(state, history.get(state.release.id, ()), now):
+            kept = wanted.get(message.key)
+            if kept is None or message.due_at < kept.due_at:
+                wanted[message.key] = message
+                guilds[message.key] = state.guild
+    return wanted, guilds
 
 
 async def reconcile_guild(

@@ -128,7 +128,7 @@ def _epoch(moment: datetime) -> int:
 
 async def make_owed(
     tx: Transaction,
-    guild_of: Callable[[int], int],
+    guild_of: Callable[[DeliveryKey], int],
     about_of: Callable[[int], ReleaseTime],
     owed: Iterable[Owed],
     rows: dict[DeliveryKey, OutboxRow],
@@ -142,13 +142,13 @@ async def make_owed(
     recomputed; a skipped row, or a failed one still ahead, is owed again: pending, its
     attempts and nonce cleared. A pending row not in `owed` is skipped; a row in flight
     not in `owed` is marked to be verified (it may be in Discord already).
-    `guild_of` and `about_of` give a release's guild and current time.
+    `guild_of` gives the guild a message is owed in, `about_of` a release's current time.
     """
     change = OutboxChange()
     now_at = to_epoch(now)
     wanted = {message.key: message for message in owed}
     missing, updates, owed_again = [], [], []
-    abouts: dict[int, tuple[int, int | None, str, str]] = {}
+    abouts: dict[int, tuple[int | None, str, str]] = {}
     for key, message in wanted.items():
         row = rows.get(key)
         due = _epoch(message.due_at)
@@ -163,12 +163,12 @@ async def make_owed(
             if about is None:
                 time = about_of(key.release_id)
                 about = abouts[key.release_id] = (
-                    guild_of(key.release_id),
                     None if time.at is None else _epoch(time.at),
                     time.precision.value,
                     time.timezone,
                 )
-            guild_id, about_at, about_precision, about_zone = about
+            guild_id = guild_of(key)
+            about_at, about_precision, about_zone = about
             missing.append(
                 (
                     key.release_id,

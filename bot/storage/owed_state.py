@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import timedelta
 
 from bot.domain.audience import release_targets
+from bot.domain.catalog_view import seen_release
 from bot.domain.models import (
     DeliveryKind,
     Follow,
@@ -17,7 +18,7 @@ from bot.domain.models import (
     ReleaseTime,
 )
 from bot.domain.owed import ReleaseState, Sent
-from bot.storage import follows, releases, settings, subscriptions
+from bot.storage import catalog, follows, releases, settings, subscriptions
 from bot.storage.convert import from_epoch, maybe_datetime
 from bot.storage.database import Transaction
 
@@ -28,8 +29,10 @@ async def release_states(
     notice_debounce: timedelta,
     *,
     only: Mapping[int, Collection[int]] | None = None,
-) -> dict[int, ReleaseState]:
-    """Return each release as it is now with its audience.
+) -> list[ReleaseState]:
+    """Return each release as it is now with its audience: a guild's release once, a
+    catalog release once per guild that sees it (one of its follows names the show), with
+    that guild's audience, offsets, delay and title language.
 
     `only` maps a release to the target ids of interest (a claim checks just the rows it
     holds): its state then lists only those targets, and only their follows are looked
@@ -39,10 +42,16 @@ async def release_states(
     found = await releases.releases_by_ids(tx, release_ids)
     revised = await releases.revised_at(tx, found)
     by_guild: dict[int, list[Release]] = defaultdict(list)
+    catalog_shows = {r.show.id for r in found.values() if r.is_catalog}
+    seeing = await catalog.guilds_seeing(tx, catalog_shows) if catalog_shows else {}
+    titles = await catalog.titles_of(tx, catalog_shows) if catalog_shows else {}
     for release in found.values():
         if release.show.guild_id is not None:
             by_guild[release.show.guild_id].append(release)
-    states: dict[int, ReleaseState] = {}
+        else:
+            for guild_id in seeing.get(release.show.id, ()):
+                by_guild[guild_id].append(release)
+    states: list[ReleaseState] = []
     for guild_id, guild_releases in by_guild.items():
         guild = await settings.guild_settings(tx, guild_id)
         wanted_channels = (
@@ -71,13 +80,20 @@ async def release_states(
             )
             if wanted is not None:
                 targets = tuple(t for t in targets if t.id in wanted)
-            states[release.id] = ReleaseState(
-                release=release,
-                targets=targets,
-                offsets=guild.offsets,
-                revised_at=revised[release.id],
-                offsets_since=guild.offsets_since,
-                notice_due_at=revised[release.id] + notice_debounce,
+            titled = seen_release(
+                release, titles.get(release.show.id), guild.title_language, timedelta(0)
+            )
+            states.append(
+                ReleaseState(
+                    release=titled,
+                    targets=targets,
+                    offsets=guild.offsets,
+                    revised_at=revised[release.id],
+                    offsets_since=guild.offsets_since,
+                    notice_due_at=revised[release.id] + notice_debounce,
+                    delay=guild.delay_after if release.is_catalog else timedelta(0),
+                    guild_id=guild_id,
+                )
             )
     return states
 
@@ -97,7 +113,13 @@ async def _follows_by_channel(
 ) -> dict[int, list[Follow]]:
     """The guild's follows by channel (of these channels only, if given)."""
     if channels is not None:
-        return await follows.follows_of_channels(tx, channels)
+        # A catalog release's targets are read guild by guild: only this guild's follows.
+        return {
+            channel: [f for f in channel_follows if f.guild_id == guild_id]
+            for channel, channel_follows in (
+                await follows.follows_of_channels(tx, channels)
+            ).items()
+        }
     found: dict[int, list[Follow]] = defaultdict(list)
     for follow in await follows.guild_follows(tx, guild_id):
         found[follow.channel_id].append(follow)

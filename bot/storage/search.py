@@ -98,6 +98,50 @@ async def search_releases(
     """
     words = [w for w in typed.split() if w not in ("—", "-")][:MAX_SEARCH_WORDS] or [""]
     keys = list(dict.fromkeys(word.casefold() for word in words))
+    own = await _search_own_releases(tx, guild_id, keys, now, limit)
+    catalog = await _search_catalog_releases(tx, guild_id, keys, now, limit)
+    if not catalog:
+        return own
+
+    def order(release: Release) -> tuple[bool, bool, int, int]:
+        at = release.time.at
+        epoch = 0 if at is None else to_epoch(at)
+        return (at is None, at is not None and at < now, epoch, release.id)
+
+    return sorted([*own, *catalog], key=order)[:limit]
+
+
+async def _search_catalog_releases(
+    tx: Transaction, guild_id: int, keys: list[str], now: datetime, limit: int
+) -> list[Release]:
+    """The live releases of the catalog shows the guild follows matching every word (in
+    any of the show's titles and synonyms, or in the label), in display order.
+
+    A guild follows few catalog shows: they are tested one by one.
+    """
+    tests = " AND ".join(
+        "(instr(c.search_key, ?) > 0 OR instr(casefold(coalesce(r.label, '')), ?) > 0)"
+        for key in keys
+        if key
+    )
+    params = [part for key in keys if key for part in (key, key)]
+    rows = await tx.fetchall(
+        f"""
+        SELECT r.id FROM releases r JOIN catalog_media c ON c.show_id = r.show_id
+        WHERE r.show_id IN (SELECT f.show_id FROM follows f WHERE f.guild_id = ?)
+          AND r.guild_id IS NULL AND r.status != 'cancelled' AND ({tests or "1"})
+        ORDER BY (r.starts_at IS NULL), (r.starts_at < ?), r.starts_at, r.id
+        LIMIT ?
+        """,
+        (guild_id, *params, to_epoch(now), limit),
+    )
+    return await _releases_in_order(tx, [row[0] for row in rows])
+
+
+async def _search_own_releases(
+    tx: Transaction, guild_id: int, keys: list[str], now: datetime, limit: int
+) -> list[Release]:
+    """The guild's own releases matching every word (see `search_releases`)."""
     labels = await _distinct_labels(tx, guild_id)
     every_word = _words_filter(keys, labels)
     if keys == [""] or labels is None:
@@ -410,16 +454,27 @@ async def _distinct_labels(tx: Transaction, guild_id: int) -> list[str] | None:
 
 
 async def search_shows(tx: Transaction, guild_id: int, typed: str, limit: int = 25) -> list[Show]:
-    """Return the guild's shows whose title contains `typed`, alphabetically."""
+    """Return the shows the guild sees whose title contains `typed` (a catalog show it
+    follows: any of its titles or synonyms), alphabetically, its own first."""
+    pattern = _like_pattern(typed)
     rows = await tx.fetchall(
         f"""
         SELECT {SHOW_COLUMNS} FROM shows s
         WHERE s.guild_id = ? AND s.title_key LIKE ? ESCAPE '\\'
         ORDER BY s.title_key LIMIT ?
         """,
-        (guild_id, _like_pattern(typed), limit),
+        (guild_id, pattern, limit),
     )
-    return [show_from_row(row) for row in rows]
+    catalog = await tx.fetchall(
+        f"""
+        SELECT DISTINCT {SHOW_COLUMNS} FROM follows f JOIN catalog_media c ON c.show_id = f.show_id
+        JOIN shows s ON s.id = c.show_id
+        WHERE f.guild_id = ? AND c.search_key LIKE ? ESCAPE '\\'
+        ORDER BY s.title_key LIMIT ?
+        """,
+        (guild_id, pattern, limit),
+    )
+    return [show_from_row(row) for row in [*rows, *catalog][:limit]]
 
 
 def _like_pattern(typed: str) -> str:

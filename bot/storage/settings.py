@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain.catalog import TitleLanguage
 from bot.domain.models import GuildSettings
 from bot.storage.convert import maybe_datetime, maybe_epoch, to_epoch
 from bot.storage.database import Transaction
@@ -23,7 +24,7 @@ async def guild_settings(tx: Transaction, guild_id: int) -> GuildSettings:
         """
         SELECT channel_id, role_id, offsets, timezone, channel_disabled_reason, removed_at,
                channel_since, offsets_since, present_since, previous_channel_id,
-               previous_channel_since
+               previous_channel_since, title_language, delay_after_seconds
         FROM guild_settings WHERE guild_id = ?
         """,
         (guild_id,),
@@ -43,6 +44,8 @@ async def guild_settings(tx: Transaction, guild_id: int) -> GuildSettings:
         present_since=maybe_datetime(row["present_since"]),
         previous_channel_id=row["previous_channel_id"],
         previous_channel_since=maybe_datetime(row["previous_channel_since"]),
+        title_language=TitleLanguage(row["title_language"]),
+        delay_after=timedelta(seconds=row["delay_after_seconds"]),
     )
 
 
@@ -52,8 +55,8 @@ async def save_guild_settings(tx: Transaction, settings: GuildSettings, now: dat
         INSERT INTO guild_settings
             (guild_id, channel_id, role_id, offsets, timezone, channel_disabled_reason,
              removed_at, channel_since, offsets_since, present_since, previous_channel_id,
-             previous_channel_since, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             previous_channel_since, title_language, delay_after_seconds, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (guild_id) DO UPDATE SET
             channel_id = excluded.channel_id, role_id = excluded.role_id,
             offsets = excluded.offsets, timezone = excluded.timezone,
@@ -63,6 +66,8 @@ async def save_guild_settings(tx: Transaction, settings: GuildSettings, now: dat
             present_since = excluded.present_since,
             previous_channel_id = excluded.previous_channel_id,
             previous_channel_since = excluded.previous_channel_since,
+            title_language = excluded.title_language,
+            delay_after_seconds = excluded.delay_after_seconds,
             updated_at = excluded.updated_at
         """,
         (
@@ -78,6 +83,8 @@ async def save_guild_settings(tx: Transaction, settings: GuildSettings, now: dat
             maybe_epoch(settings.present_since),
             settings.previous_channel_id,
             maybe_epoch(settings.previous_channel_since),
+            settings.title_language.value,
+            int(settings.delay_after.total_seconds()),
             to_epoch(now),
         ),
     )

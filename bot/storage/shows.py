@@ -68,16 +68,31 @@ async def title_taken(tx: Transaction, guild_id: int, title: str, except_show_id
 
 
 async def guild_show(tx: Transaction, guild_id: int, show_id: int) -> Show | None:
+    """Return a show the guild sees: its own, or a catalog show one of its follows names."""
     row = await tx.fetchone(
-        f"SELECT {SHOW_COLUMNS} FROM shows s WHERE s.id = ? AND s.guild_id = ?",
-        (show_id, guild_id),
+        f"""
+        SELECT {SHOW_COLUMNS} FROM shows s
+        WHERE s.id = ? AND (s.guild_id = ? OR (s.guild_id IS NULL AND EXISTS (
+            SELECT 1 FROM follows f WHERE f.guild_id = ? AND f.show_id = s.id)))
+        """,
+        (show_id, guild_id, guild_id),
     )
     return None if row is None else show_from_row(row)
 
 
 async def shows_titled(tx: Transaction, guild_id: int, typed: str) -> list[Show]:
+    """Return the shows the guild sees with this title (a catalog show: any of its titles
+    or synonyms)."""
+    key = title_key(typed)
     rows = await tx.fetchall(
-        f"SELECT {SHOW_COLUMNS} FROM shows s WHERE s.guild_id = ? AND s.title_key = ?",
-        (guild_id, title_key(typed)),
+        f"""
+        SELECT {SHOW_COLUMNS} FROM shows s WHERE s.guild_id = ? AND s.title_key = ?
+        UNION
+        SELECT {SHOW_COLUMNS} FROM follows f JOIN catalog_media c ON c.show_id = f.show_id
+        JOIN shows s ON s.id = c.show_id
+        WHERE f.guild_id = ?
+          AND instr(char(10) || c.search_key || char(10), char(10) || ? || char(10)) > 0
+        """,
+        (guild_id, key, guild_id, key),
     )
     return [show_from_row(row) for row in rows]
