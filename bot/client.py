@@ -18,6 +18,7 @@ from bot.config import Config, ConfigError, StartupError
 from bot.domain.errors import UserError
 from bot.scheduling.dispatcher import Dispatcher
 from bot.services.audiences import FollowService, SubscriptionService
+from bot.services.catalog import CatalogService
 from bot.services.delivery import DeliveryService
 from bot.services.lifecycle import GuildLifecycle
 from bot.services.releases import ReleaseService
@@ -66,6 +67,8 @@ class Services:
     dispatcher: Dispatcher
     #: Posts through the bot at the bot's pace; `/settings test` sends with it too.
     sender: ChannelSender
+    #: The shared AniList catalog (imports, follows, what a sync read).
+    catalog: CatalogService
 
 
 class AirdateBot(commands.Bot):
@@ -105,6 +108,7 @@ class AirdateBot(commands.Bot):
         self.delivery = services.delivery
         self.dispatcher = services.dispatcher
         self.sender = services.sender
+        self.catalog = services.catalog
         self._delivering = False
         self._refusal: StartupError | None = None
         self.tree.error(self.on_app_command_error)

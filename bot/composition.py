@@ -11,6 +11,7 @@ from bot.config import Config
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.ratelimit import RateLimiter
 from bot.services.audiences import FollowService, SubscriptionService
+from bot.services.catalog import CatalogService
 from bot.services.changes import Changes
 from bot.services.delivery import DeliveryPolicy, DeliveryService
 from bot.services.lifecycle import GuildLifecycle, GuildOutages
@@ -52,6 +53,7 @@ def build_bot(
         delivery=delivery,
         dispatcher=dispatcher,
         sender=sender,
+        catalog=CatalogService(changes),
     )
     bot = AirdateBot(config, database, services, clock=clock)
     # The bot is the connection the sender posts through; it exists only now.

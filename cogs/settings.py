@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import AirdateBot
+from bot.domain.catalog import TitleLanguage
 from bot.domain.errors import InvalidInput
 from bot.services.delivery import DeliveryError
 from bot.ui import permissions, replies
@@ -71,6 +72,25 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
         await defer(interaction)
         updated = await self.bot.guild_settings.set_timezone(guild_id_of(interaction), zone)
         await answer(interaction, replies.settings_changed("timezone", updated))
+
+    @app_commands.command(name="titles", description="The title AniList shows go by here")
+    @app_commands.describe(language="Romaji, English or native (else the first one known)")
+    @app_commands.choices(
+        language=[app_commands.Choice(name=lang.value, value=lang.value) for lang in TitleLanguage]
+    )
+    async def titles(self, interaction: discord.Interaction, language: str) -> None:
+        await defer(interaction)
+        updated = await self.bot.guild_settings.set_title_language(
+            guild_id_of(interaction), TitleLanguage(language)
+        )
+        await answer(interaction, replies.settings_changed("titles", updated))
+
+    @app_commands.command(name="delay", description="How long after AniList's airing to tell")
+    @app_commands.describe(after="Like 1h or 30m (at most 24h), or 0s or none for none")
+    async def delay(self, interaction: discord.Interaction, after: str) -> None:
+        await defer(interaction)
+        updated = await self.bot.guild_settings.set_delay(guild_id_of(interaction), after)
+        await answer(interaction, replies.settings_changed("delay", updated))
 
     @app_commands.command(name="view", description="Show this server's Airdate settings")
     async def view(self, interaction: discord.Interaction) -> None:

@@ -62,6 +62,25 @@ def parse_offsets(text: str) -> tuple[timedelta, ...]:
     return tuple(sorted(offsets, reverse=True))
 
 
+DELAY_HINT = "Type a delay like `30m` or `1h` (at most `24h`), or `0s` or `none` for none."
+MAX_DELAY = timedelta(hours=24)
+
+
+def parse_delay(text: str) -> timedelta:
+    """Read `/settings delay after`: one duration up to 24 h, or `0s`/`none` for none."""
+    token = text.strip()
+    if not token:
+        raise InvalidInput(f"The delay is empty. {DELAY_HINT}")
+    if token.casefold() == "none" or re.fullmatch(r"0+[smhd]?", token, re.IGNORECASE):
+        return timedelta(0)
+    delay = _read(token)
+    if isinstance(delay, str):
+        raise InvalidInput(f"{delay} {DELAY_HINT}")
+    if delay > MAX_DELAY:
+        raise InvalidInput(f"{quote(token)} is longer than the limit of 24 hours. {DELAY_HINT}")
+    return delay
+
+
 def format_duration(duration: timedelta) -> str:
     """Write a duration compactly: "7d", "1h 30m", "45s" (whole seconds, rounded down)."""
     parts = [f"{amount}{unit}" for amount, unit in _split(duration)]

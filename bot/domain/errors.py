@@ -21,3 +21,11 @@ class NotFound(UserError):
 
 class NotAllowed(UserError):
     """The user lacks the permission the command needs."""
+
+
+class ReadOnly(UserError):
+    """Something the guild sees but may not change (a show of the shared AniList catalog)."""
+
+
+class AdultContent(UserError):
+    """AniList marks the show adult (18+): Airdate never follows it."""

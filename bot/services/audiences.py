@@ -11,6 +11,7 @@ from bot.domain.models import Follow, GuildSettings, Show, Subscription, Via
 from bot.services import reconcile
 from bot.services.changes import Changes
 from bot.services.references import resolve_show
+from bot.services.seen import seen_follows, seen_show, seen_shows, seen_subscriptions
 from bot.storage import dm_pauses, follows, search, settings, subscriptions
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,10 @@ class FollowService:
                 self._changes.notice_debounce,
                 reason="follow changed",
                 show_id=None if show is None else show.id,
-                targets=(channel_id,),
+                targets=_touched(show, channel_id),
             )
+            if show is not None:
+                show = await seen_show(tx, await settings.guild_settings(tx, guild_id), show)
         return FollowResult(
             show, channel_id, role_id, episodes, reenabled=any(not f.enabled for f in existing)
         )
@@ -98,20 +101,21 @@ class FollowService:
                 self._changes.notice_debounce,
                 reason="unfollowed",
                 show_id=None if show is None else show.id,
-                targets=(channel_id,),
+                targets=_touched(show, channel_id),
             )
+            if show is not None:
+                show = await seen_show(tx, await settings.guild_settings(tx, guild_id), show)
         return show
 
     async def listing(self, guild_id: int) -> tuple[GuildSettings, list[Follow]]:
         async with self._changes.read() as tx:
-            return (
-                await settings.guild_settings(tx, guild_id),
-                await follows.guild_follows(tx, guild_id),
-            )
+            guild = await settings.guild_settings(tx, guild_id)
+            return guild, await seen_follows(tx, guild, await follows.guild_follows(tx, guild_id))
 
     async def suggest_shows(self, guild_id: int, typed: str) -> list[Show]:
         async with self._changes.read() as tx:
-            return await search.search_shows(tx, guild_id, typed.strip()[:100])
+            found = await search.search_shows(tx, guild_id, typed.strip()[:100])
+            return await seen_shows(tx, await settings.guild_settings(tx, guild_id), found)
 
 
 class SubscriptionService:
@@ -126,6 +130,7 @@ class SubscriptionService:
         async with self._changes.read() as tx:
             show = await resolve_show(tx, guild_id, show_ref, allow_all=False)
             assert show is not None
+            show = await seen_show(tx, await settings.guild_settings(tx, guild_id), show)
             role_follow = await follows.show_role_follow(tx, guild_id, show.id)
         if via is Via.ROLE and role_follow is None:
             raise InvalidInput(
@@ -209,8 +214,11 @@ class SubscriptionService:
     async def listing(self, guild_id: int, user_id: int) -> tuple[list[Subscription], bool]:
         """Return the member's subscriptions here, and whether their DMs are paused."""
         async with self._changes.read() as tx:
+            guild = await settings.guild_settings(tx, guild_id)
             return (
-                await subscriptions.member_subscriptions(tx, guild_id, user_id),
+                await seen_subscriptions(
+                    tx, guild, await subscriptions.member_subscriptions(tx, guild_id, user_id)
+                ),
                 await dm_pauses.dms_paused(tx, user_id),
             )
 
@@ -221,6 +229,12 @@ class SubscriptionService:
                 return False
             await dm_pauses.mark_dm_pause_told(tx, user_id, self._changes.now())
             return True
+
+
+def _touched(show: Show | None, channel_id: int) -> tuple[int, ...] | None:
+    """The targets a follow of `show` in this channel can change: the channel's, unless the
+    show is a catalog one, which the guild sees only through its follows (every target)."""
+    return None if show is not None and show.guild_id is None else (channel_id,)
 
 
 def _not_subscribed(show: Show) -> NotFound:

@@ -39,6 +39,16 @@ class Changes:
             yield tx
         self.on_changed(guild_id)
 
+    @asynccontextmanager
+    async def guilds(self) -> AsyncIterator[tuple[Transaction, set[int]]]:
+        """A transaction that may change many guilds (a catalog show's releases reach every
+        guild following it): each guild added to the set hears of it once it commits."""
+        touched: set[int] = set()
+        async with self.database.transaction() as tx:
+            yield tx, touched
+        for guild_id in sorted(touched):
+            self.on_changed(guild_id)
+
     def read(self) -> AbstractAsyncContextManager[Transaction]:
         """A read-only snapshot that never waits for a writer."""
         return self.database.snapshot()

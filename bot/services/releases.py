@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain import audience, dates, text, when
-from bot.domain.errors import InvalidInput
+from bot.domain.errors import InvalidInput, ReadOnly
 from bot.domain.models import (
     DeliveryKind,
     DeliveryStatus,
@@ -21,6 +21,7 @@ from bot.domain.owed import Owed
 from bot.services import reconcile
 from bot.services.changes import Changes
 from bot.services.references import resolve_release
+from bot.services.seen import seen_releases
 from bot.storage import deliveries, follows, releases, search, settings, shows
 from bot.storage.database import Transaction
 
@@ -129,7 +130,7 @@ class ReleaseService:
             )
         async with self._changes.guild(guild_id) as tx:
             guild = await settings.guild_settings(tx, guild_id)
-            release = await resolve_release(tx, guild_id, reference)
+            release = _own(await resolve_release(tx, guild_id, reference))
             show = release.show
             if title is not None and await shows.title_taken(tx, guild_id, title, show.id):
                 raise InvalidInput(
@@ -165,7 +166,7 @@ class ReleaseService:
         """Cancel a release silently: it leaves listings and nothing more is posted."""
         now = self._changes.now()
         async with self._changes.guild(guild_id) as tx:
-            release = await resolve_release(tx, guild_id, reference)
+            release = _own(await resolve_release(tx, guild_id, reference))
             await releases.set_status(tx, release.id, ReleaseStatus.CANCELLED)
             await reconcile.reconcile_releases(
                 tx, [release.id], now, self._changes.notice_debounce, reason="release removed"
@@ -173,22 +174,30 @@ class ReleaseService:
         return replace(release, status=ReleaseStatus.CANCELLED)
 
     async def get(self, guild_id: int, reference: str) -> Release:
+        """The release an option names, as the guild sees it (a catalog one: in its title
+        language, at the time it is told here)."""
         async with self._changes.read() as tx:
-            return await resolve_release(tx, guild_id, reference)
+            release = await resolve_release(tx, guild_id, reference)
+            guild = await settings.guild_settings(tx, guild_id)
+            return (await seen_releases(tx, guild, [release]))[0]
 
     async def suggest(self, guild_id: int, typed: str) -> list[Release]:
         """Return up to 25 releases whose title contains what the user typed so far."""
         async with self._changes.read() as tx:
             typed = typed.strip()[:100]
-            return await search.search_releases(tx, guild_id, typed, self._changes.now())
+            found = await search.search_releases(tx, guild_id, typed, self._changes.now())
+            guild = await settings.guild_settings(tx, guild_id)
+            return await seen_releases(tx, guild, found)
 
     async def upcoming(self, guild_id: int, within: timedelta) -> Upcoming:
         """Return the soonest `MAX_UPCOMING` releases still ahead, and whether there are more."""
         now = self._changes.now()
         async with self._changes.read() as tx:
+            guild = await settings.guild_settings(tx, guild_id)
             ahead = await releases.upcoming_releases(
-                tx, guild_id, now, now + within, MAX_UPCOMING + 1
+                tx, guild_id, now, now + within, MAX_UPCOMING + 1, guild.delay_after
             )
+            ahead = await seen_releases(tx, guild, ahead)
         return Upcoming(ahead[:MAX_UPCOMING], more=len(ahead) > MAX_UPCOMING)
 
     async def _reconcile(
@@ -222,6 +231,17 @@ class ReleaseService:
         return _result(
             release, guild, planned, heard=heard, moved=was is not None, notices=len(told)
         )
+
+
+def _own(release: Release) -> Release:
+    """The release, if the guild may change it: catalog releases are AniList's."""
+    if release.is_catalog:
+        raise ReadOnly(
+            f"{text.quote(release.display_title)} comes from AniList, which keeps its dates "
+            "for every server: it cannot be edited or removed here. To stop hearing about "
+            "it, `/unfollow` its show."
+        )
+    return release
 
 
 def _result(

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from bot.domain import durations, when
+from bot.domain.catalog import TitleLanguage
 from bot.domain.models import GuildSettings
 from bot.services import reconcile
 from bot.services.changes import Changes
@@ -82,6 +83,26 @@ class SettingsService:
             await settings.save_guild_settings(tx, after, now)
             await reconcile.reconcile_guild(
                 tx, guild_id, now, self._changes.notice_debounce, reason="reminder offsets changed"
+            )
+        return after
+
+    async def set_title_language(self, guild_id: int, language: TitleLanguage) -> GuildSettings:
+        """Change the title catalog shows are read by here (messages, listings, autocomplete)."""
+        async with self._changes.guild(guild_id) as tx:
+            after = replace(await settings.guild_settings(tx, guild_id), title_language=language)
+            await settings.save_guild_settings(tx, after, self._changes.now())
+        return after
+
+    async def set_delay(self, guild_id: int, typed: str) -> GuildSettings:
+        """Change how long after AniList's airing time this guild is told of catalog
+        releases: what is owed is rescheduled, and nobody is sent a notice."""
+        delay = durations.parse_delay(typed)
+        now = self._changes.now()
+        async with self._changes.guild(guild_id) as tx:
+            after = replace(await settings.guild_settings(tx, guild_id), delay_after=delay)
+            await settings.save_guild_settings(tx, after, now)
+            await reconcile.reconcile_guild(
+                tx, guild_id, now, self._changes.notice_debounce, reason="delay changed"
             )
         return after
 

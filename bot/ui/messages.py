@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import discord
 
 from bot.domain import dates, durations
+from bot.domain.catalog import TitleLanguage
 from bot.domain.models import (
     DeliveryKind,
     GuildSettings,
@@ -190,7 +191,27 @@ def settings_embed(settings: GuildSettings) -> discord.Embed:
         inline=False,
     )
     embed.add_field(name="Time zone for typed dates", value=settings.timezone, inline=False)
+    embed.add_field(
+        name="AniList titles",
+        value=TITLE_LANGUAGE_NAMES[settings.title_language],
+        inline=False,
+    )
+    embed.add_field(
+        name="Delay after AniList's airing time",
+        value=durations.format_duration(settings.delay_after)
+        if settings.delay_after
+        else "None: told at the broadcast time",
+        inline=False,
+    )
     return embed
+
+
+#: How `/settings` names each title language.
+TITLE_LANGUAGE_NAMES = {
+    TitleLanguage.ROMAJI: "Romaji",
+    TitleLanguage.ENGLISH: "English",
+    TitleLanguage.NATIVE: "Native",
+}
 
 
 def upcoming_embed(

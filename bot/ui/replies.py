@@ -96,6 +96,19 @@ def settings_changed(what: str, settings: GuildSettings, *, follows: int = 0) ->
             f"Reminders will go out {durations.format_offsets(settings.offsets)} before each "
             "release. Pending reminders were rescheduled."
         )
+    if what == "titles":
+        return (
+            f"AniList shows will be titled in **{settings.title_language.value}** here (else "
+            "romaji, else English, else native)."
+        )
+    if what == "delay":
+        if not settings.delay_after:
+            return "No delay: AniList episodes are announced here at their broadcast time."
+        return (
+            f"AniList episodes will be announced here "
+            f"{durations.format_duration(settings.delay_after)} after their broadcast; "
+            "their reminders and announcements were rescheduled."
+        )
     return f"Dates you type will be read in **{settings.timezone}** unless you give a zone."
 
 
