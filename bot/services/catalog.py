@@ -264,11 +264,17 @@ async def _place(
             continue
         if release.status not in _LIVE or release.time == time:
             continue
+        if _past(release.time, now) and _past(time, now):
+            continue  # an aired episode's time corrected: history, not a move
         moved = _moved(release, time)
         await releases.save_release(tx, moved, now)
         of_show[episode] = moved
         changed.append(release.id)
     return changed
+
+
+def _past(time: ReleaseTime, now: datetime) -> bool:
+    return time.at is not None and time.at <= now
 
 
 def _later(old: ReleaseTime, new: ReleaseTime) -> bool:

@@ -32,15 +32,16 @@ async def reconcile_releases(
     *,
     reason: str,
     targets: Collection[int] | None = None,
+    guild_id: int | None = None,
 ) -> list[Owed]:
-    """Reconcile these releases' rows (to `targets` only, if given) to what they owe now;
-    return what they owe those targets."""
+    """Reconcile these releases' rows (to `targets` only, and in `guild_id` only, if given)
+    to what they owe now; return what they owe those targets."""
     ids = sorted(set(release_ids))
     if not ids:
         return []
     scope = None if targets is None else frozenset(targets)
     only = None if scope is None else dict.fromkeys(ids, scope)
-    states = await owed_state.release_states(tx, ids, notice_debounce, only=only)
+    states = await owed_state.release_states(tx, ids, notice_debounce, only=only, guild_id=guild_id)
     told_by = scope
     if scope is not None:
         # A channel that took over the announcements inherits what its predecessor was
@@ -53,7 +54,7 @@ async def reconcile_releases(
         }
         told_by = scope | inherited
     history = await owed_state.history(tx, ids, target_ids=told_by)
-    rows = await deliveries.rows_of_releases(tx, ids, target_ids=scope)
+    rows = await deliveries.rows_of_releases(tx, ids, target_ids=scope, guild_id=guild_id)
     wanted, guilds = owed_by_states(states, history, now)
     times = {state.release.id: state.release.time for state in states}
 
@@ -116,7 +117,9 @@ async def reconcile_guild(
             # What covers the announcement channel's predecessor decides whether the
             # announcement channel takes over what it was owed: a change there is one here.
             targets = {*targets, guild.channel_id}
-    return await reconcile_releases(tx, ids, now, notice_debounce, reason=reason, targets=targets)
+    return await reconcile_releases(
+        tx, ids, now, notice_debounce, reason=reason, targets=targets, guild_id=guild_id
+    )
 
 
 async def reconcile_channel_move(
@@ -141,6 +144,7 @@ async def reconcile_channel_move(
         notice_debounce,
         reason="announcement channel changed",
         targets={c for c in (from_channel, to_channel) if c is not None},
+        guild_id=guild_id,
     )
 
 

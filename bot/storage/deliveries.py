@@ -86,10 +86,11 @@ async def rows_of_releases(
     release_ids: Iterable[int],
     *,
     target_ids: Collection[int] | None = None,
+    guild_id: int | None = None,
 ) -> dict[DeliveryKey, OutboxRow]:
     """Return the rows of these releases still pending or in flight (to `target_ids` only,
-    if given), by key: what a reconcile may reschedule or skip. Rows owed again are found
-    by their unique key, without reading every row ever skipped."""
+    and in `guild_id` only, if given), by key: what a reconcile may reschedule or skip.
+    Rows owed again are found by their unique key, without reading every row ever skipped."""
     targets = None if target_ids is None else json.dumps(sorted(set(target_ids)))
     rows = await tx.fetchall(
         """
@@ -103,9 +104,9 @@ async def rows_of_releases(
         FROM deliveries d
         WHERE d.release_id IN (SELECT value FROM json_each(?))
           AND (? IS NULL OR d.target_id IN (SELECT value FROM json_each(?)))
-          AND d.status IN ('pending', 'sending')
+          AND d.status IN ('pending', 'sending') AND (? IS NULL OR d.guild_id = ?)
         """,
-        (json.dumps(sorted(set(release_ids))), targets, targets),
+        (json.dumps(sorted(set(release_ids))), targets, targets, guild_id, guild_id),
     )
     found = {}
     for row in rows:

@@ -29,6 +29,7 @@ async def release_states(
     notice_debounce: timedelta,
     *,
     only: Mapping[int, Collection[int]] | None = None,
+    guild_id: int | None = None,
 ) -> list[ReleaseState]:
     """Return each release as it is now with its audience: a guild's release once, a
     catalog release once per guild that sees it (one of its follows names the show), with
@@ -38,6 +39,8 @@ async def release_states(
     holds): its state then lists only those targets, and only their follows are looked
     at, so a release followed by thousands of channels costs what the claim holds. Each
     guild's settings, follows and DM subscribers are read once however many releases.
+    `guild_id`: only that guild's audience (a change in one guild of catalog releases
+    that thousands of guilds follow costs that guild's share).
     """
     found = await releases.releases_by_ids(tx, release_ids)
     revised = await releases.revised_at(tx, found)
@@ -49,23 +52,25 @@ async def release_states(
         if release.show.guild_id is not None:
             by_guild[release.show.guild_id].append(release)
         else:
-            for guild_id in seeing.get(release.show.id, ()):
-                by_guild[guild_id].append(release)
+            for seer in seeing.get(release.show.id, ()):
+                by_guild[seer].append(release)
+    if guild_id is not None:
+        by_guild = {guild_id: by_guild[guild_id]} if guild_id in by_guild else {}
     states: list[ReleaseState] = []
-    for guild_id, guild_releases in by_guild.items():
-        guild = await settings.guild_settings(tx, guild_id)
+    for guild_of, guild_releases in by_guild.items():
+        guild = await settings.guild_settings(tx, guild_of)
         wanted_channels = (
             None if only is None else {t for r in guild_releases for t in only.get(r.id, ())}
         )
         channel_follows = await _follows_by_channel(
-            tx, guild_id, _with_predecessor(wanted_channels, guild)
+            tx, guild_of, _with_predecessor(wanted_channels, guild)
         )
         by_show: dict[int | None, list[Follow]] = defaultdict(list)
         for followed in channel_follows.values():
             for follow in followed:
                 by_show[follow.show_id].append(follow)
         subscribers = await subscriptions.dm_subscribers_of_shows(
-            tx, guild_id, {release.show.id for release in guild_releases}
+            tx, guild_of, {release.show.id for release in guild_releases}
         )
         for release in guild_releases:
             wanted = None if only is None else set(only.get(release.id, ()))
@@ -92,7 +97,7 @@ async def release_states(
                     offsets_since=guild.offsets_since,
                     notice_due_at=revised[release.id] + notice_debounce,
                     delay=guild.delay_after if release.is_catalog else timedelta(0),
-                    guild_id=guild_id,
+                    guild_id=guild_of,
                 )
             )
     return states
