@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from bot.domain import dates, text
+from bot.domain import text
 from bot.domain.catalog import Airing, CatalogMedia, MediaStatus, TitleLanguage
-from bot.domain.catalog_view import (
-    CATALOG_TIMEZONE,
-    CatalogView,
-    airing_time,
-    episode_label,
-    start_time,
-)
+from bot.domain.catalog_view import CatalogView
 from bot.domain.errors import AdultContent
-from bot.domain.models import Precision, Release, ReleaseStatus, ReleaseTime, Show
+from bot.domain.models import Precision, Release, ReleaseStatus, Show
 from bot.domain.owed import ANNOUNCEMENT_CATCH_UP
 from bot.services import reconcile
+from bot.services.catalog_releases import LIVE, TBA, cancel, dated_release, place_airings, redate
 from bot.services.changes import Changes
 from bot.services.seen import seen_releases, seen_show
 from bot.storage import catalog, follows, releases, settings
@@ -34,9 +29,6 @@ from bot.storage.catalog import CatalogShow
 from bot.storage.database import Transaction
 
 log = logging.getLogger(__name__)
-
-_TBA = ReleaseTime(None, Precision.TBA, CATALOG_TIMEZONE)
-_LIVE = (ReleaseStatus.SCHEDULED, ReleaseStatus.DELAYED)
 
 
 class FollowStatus(StrEnum):
@@ -79,12 +71,12 @@ class CatalogService:
                 old = (await catalog.media_of(tx, [before.show.id])).get(before.show.id)
                 await catalog.save_media(tx, item, now)
                 of_show = await catalog.show_releases(tx, before.show.id)
-                changed += await _redate(tx, of_show, item, now)
+                changed += await redate(tx, of_show, item, now)
                 if item.status is MediaStatus.CANCELLED and before.status is not item.status:
-                    changed += await _cancel(tx, of_show.values(), now)
+                    changed += await cancel(tx, of_show.values(), now)
                     log.info("AniList cancelled %s: its releases are cancelled", item.anilist_id)
                 if old is not None and old.episodes != item.episodes:
-                    changed += [r.id for r in of_show.values() if r.status in _LIVE]
+                    changed += [r.id for r in of_show.values() if r.status in LIVE]
             await self._reconcile(tx, touched, changed, now)
 
     async def apply_airings(
@@ -107,14 +99,14 @@ class CatalogService:
             for anilist_id in sorted(stored):
                 show = stored[anilist_id]
                 of_show = await catalog.show_releases(tx, show.show.id)
-                changed += await _place(tx, show, of_show, by_show.get(anilist_id, ()), now)
+                changed += await place_airings(tx, show, of_show, by_show.get(anilist_id, ()), now)
                 present = {a.episode for a in by_show.get(anilist_id, ())}
                 vanished += [
                     (anilist_id, r.episode)
                     for r in of_show.values()
                     if r.episode is not None
                     and r.episode not in present
-                    and r.status in _LIVE
+                    and r.status in LIVE
                     and r.time.precision is Precision.EXACT
                     and r.time.at is not None
                     and now < r.time.at <= window_end
@@ -135,10 +127,10 @@ class CatalogService:
             found = [a for a in airings_of_show if a.episode == episode]
             release = of_show.get(episode)
             if found:
-                changed = await _place(tx, show, of_show, found, now)
-            elif release is not None and release.status in _LIVE and release.time.at is not None:
+                changed = await place_airings(tx, show, of_show, found, now)
+            elif release is not None and release.status in LIVE and release.time.at is not None:
                 delayed = replace(
-                    release, time=_TBA, revision=release.revision + 1, status=ReleaseStatus.DELAYED
+                    release, time=TBA, revision=release.revision + 1, status=ReleaseStatus.DELAYED
                 )
                 await releases.save_release(tx, delayed, now)
                 log.info("AniList dropped %s episode %s: date TBA", anilist_id, episode)
@@ -179,11 +171,11 @@ class CatalogService:
                 )
             show = await catalog.save_media(tx, media, now)
             of_show = await catalog.show_releases(tx, show.show.id)
-            changed = await _place(tx, show, of_show, airings, now)
+            changed = await place_airings(tx, show, of_show, airings, now)
             if not of_show and not airings:
-                changed.append(await _dated_release(tx, show, media, now))
+                changed.append(await dated_release(tx, show, media, now))
             else:
-                changed += await _redate(tx, of_show, media, now)
+                changed += await redate(tx, of_show, media, now)
             await follows.save_follow(
                 tx,
                 guild_id=guild_id,
@@ -231,106 +223,6 @@ async def _follows(tx: Transaction, guild_id: int, channel_id: int, show_id: int
     )
 
 
-async def _place(
-    tx: Transaction,
-    show: CatalogShow,
-    of_show: dict[int | None, Release],
-    airings: Sequence[Airing],
-    now: datetime,
-) -> list[int]:
-    """Store these airings of a show: a new episode is a new release (already aired:
-    released, owing nothing), a moved one a new revision; the show's one dated release
-    takes its first airing and becomes exact, not moved if within its date. Return the
-    ids of the releases changed."""
-    changed: list[int] = []
-    by_episode = {a.episode: a for a in sorted(airings, key=lambda a: a.episode)}
-    dated = of_show.get(None)
-    for episode, airing in by_episode.items():
-        time = airing_time(airing.airing_at)
-        release = of_show.get(episode)
-        if release is None and dated is not None and dated.status is not ReleaseStatus.CANCELLED:
-            await catalog.set_episode(tx, dated.id, episode, episode_label(episode))
-            release = replace(dated, episode=episode, label=episode_label(episode))
-            of_show[episode], dated = release, None
-            del of_show[None]
-            changed.append(release.id)
-        if release is None:
-            aired = time.at is not None and time.at <= now
-            status = ReleaseStatus.RELEASED if aired else ReleaseStatus.SCHEDULED
-            release_id = await catalog.insert_release(
-                tx, show.show, episode, episode_label(episode), time, status, now
-            )
-            changed.append(release_id)
-            continue
-        if release.status not in _LIVE or release.time == time:
-            continue
-        if _past(release.time, now) and _past(time, now):
-            continue  # an aired episode's time corrected: history, not a move
-        moved = _moved(release, time)
-        await releases.save_release(tx, moved, now)
-        of_show[episode] = moved
-        changed.append(release.id)
-    return changed
-
-
-def _past(time: ReleaseTime, now: datetime) -> bool:
-    return time.at is not None and time.at <= now
-
-
-def _later(old: ReleaseTime, new: ReleaseTime) -> bool:
-    return old.at is None or (new.at is not None and new.at > old.at)
-
-
-async def _dated_release(
-    tx: Transaction, show: CatalogShow, media: CatalogMedia, now: datetime
-) -> int:
-    """The one release of a show without airings, from its start date at its precision."""
-    time = start_time(media.start_date)
-    passed = time.at is not None and not time.ahead_of(now)
-    status = ReleaseStatus.RELEASED if passed else ReleaseStatus.SCHEDULED
-    return await catalog.insert_release(tx, show.show, None, None, time, status, now)
-
-
-async def _redate(
-    tx: Transaction, of_show: dict[int | None, Release], media: CatalogMedia, now: datetime
-) -> list[int]:
-    """Move the show's dated release (no airing yet) to its start date as AniList says now."""
-    release = of_show.get(None)
-    if release is None or release.status not in _LIVE:
-        return []
-    time = start_time(media.start_date)
-    if time == release.time:
-        return []
-    await releases.save_release(tx, _moved(release, time), now)
-    return [release.id]
-
-
-def _moved(release: Release, time: ReleaseTime) -> Release:
-    """The release at a new time: a new revision, delayed when it moved later enough to
-    be told (a date that only gains its time is not delayed)."""
-    later = dates.moved_enough(release.time, time) and _later(release.time, time)
-    return replace(
-        release,
-        time=time,
-        revision=release.revision + 1,
-        status=ReleaseStatus.DELAYED if later else ReleaseStatus.SCHEDULED,
-    )
-
-
-async def _cancel(tx: Transaction, of_show: Iterable[Release], now: datetime) -> list[int]:
-    """Cancel a show's pending releases: TBA, a new revision, cancelled."""
-    changed = []
-    for release in of_show:
-        if release.status not in _LIVE:
-            continue
-        cancelled = replace(
-            release, time=_TBA, revision=release.revision + 1, status=ReleaseStatus.CANCELLED
-        )
-        await releases.save_release(tx, cancelled, now)
-        changed.append(release.id)
-    return changed
-
-
 async def _outcome(
     tx: Transaction,
     status: FollowStatus,
@@ -344,7 +236,7 @@ async def _outcome(
     ahead = [
         r
         for r in await seen_releases(tx, guild, list(of_show.values()))
-        if r.status in _LIVE and r.time.ahead_of(now)
+        if r.status in LIVE and r.time.ahead_of(now)
     ]
     ahead.sort(key=lambda r: (r.time.at, r.id))
     return CatalogFollow(
