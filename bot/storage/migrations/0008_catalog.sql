@@ -3,10 +3,13 @@
 -- every guild whose follows name the show, each by its own settings.
 
 -- A catalog release belongs to no guild, so releases.guild_id may be NULL: the table is
--- rebuilt (SQLite cannot drop NOT NULL). Rows of the outbox keep pointing at the same
--- ids; their foreign keys are checked when this migration commits.
+-- rebuilt (SQLite cannot drop NOT NULL). Its rows are copied aside, the table dropped and
+-- made again under the same name, and the rows put back with their ids: the outbox's
+-- references never change, and the foreign keys (checked at commit) hold again.
 PRAGMA defer_foreign_keys = ON;
-CREATE TABLE releases_new (
+CREATE TEMP TABLE releases_copy AS SELECT * FROM releases;
+DROP TABLE releases;
+CREATE TABLE releases (
     id          INTEGER PRIMARY KEY,
     show_id     INTEGER NOT NULL REFERENCES shows (id),
     guild_id    INTEGER,                 -- NULL: a catalog release (its show's guild_id too)
@@ -24,14 +27,13 @@ CREATE TABLE releases_new (
     -- release of a catalog show without airings (dated from its start date).
     episode     INTEGER
 );
-INSERT INTO releases_new
+INSERT INTO releases
     (id, show_id, guild_id, label, starts_at, precision, timezone, status, revision,
      created_at, updated_at, revised_at)
 SELECT id, show_id, guild_id, label, starts_at, precision, timezone, status, revision,
        created_at, updated_at, revised_at
-FROM releases;
-DROP TABLE releases;
-ALTER TABLE releases_new RENAME TO releases;
+FROM temp.releases_copy;
+DROP TABLE temp.releases_copy;
 
 CREATE INDEX releases_by_guild_time ON releases (guild_id, status, starts_at);
 CREATE INDEX releases_by_show ON releases (show_id);
