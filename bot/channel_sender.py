@@ -64,6 +64,8 @@ class ChannelSender:
             remind_buttons=batch.target_kind is TargetKind.CHANNEL,
         )
         titles = [n.release.show.title for n in batch.notifications]
+        # Catalog seam: a catalog announcement's streaming buttons (before "Remind me")
+        # come from its notification's `catalog` view (`CatalogView.media.streaming`).
         # The engine took this request's turn at the rate limiter (`wait_turn`) before it
         # checked the batch is still owed: the check is as fresh as the send.
         # A nonce makes discord.py send enforce_nonce: a resend within Discord's window

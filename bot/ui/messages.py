@@ -104,6 +104,14 @@ def notification_line(notification: Notification) -> str:
 
 
 def notification_embed(notification: Notification) -> discord.Embed:
+    """The embed of one notification.
+
+    Catalog seam: `notification.catalog` is the release's `CatalogView` in the target's
+    guild (cover, synopsis, episode of count, premiere/finale, AniList link, streaming
+    links, broadcast time and the guild's delay); `notification.release` is already
+    titled in the guild's language and timed when the guild is told. The catalog
+    builders take over here for it; until then it is shown like any release.
+    """
     release = notification.release
     if notification.kind is DeliveryKind.ANNOUNCEMENT:
         embed = release_embed(release)
