@@ -100,6 +100,13 @@ class ReleaseService:
             time = when.parse_schedule(
                 draft.when, zone=draft.timezone, default_zone=guild.timezone, now=now
             )
+            named = await shows.shows_titled(tx, guild_id, title)
+            if named and all(s.guild_id is None for s in named):
+                raise ReadOnly(
+                    f"{text.quote(title)} is a show this server follows from AniList, which "
+                    "keeps its dates: releases cannot be added to it here. Pick another title "
+                    "for a show of your own."
+                )
             show = await shows.find_or_create_show(tx, guild_id, title, now)
             show = replace(
                 show,

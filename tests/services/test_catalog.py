@@ -25,7 +25,7 @@ from bot.domain.models import GuildSettings, Precision, ReleaseStatus
 from bot.services.audiences import FollowService
 from bot.services.catalog import CatalogService, FollowStatus
 from bot.services.changes import Changes
-from bot.services.releases import ReleaseChanges, ReleaseService
+from bot.services.releases import ReleaseChanges, ReleaseDraft, ReleaseService
 from bot.services.settings import SettingsService
 from bot.storage import catalog, deliveries, settings
 from bot.storage.convert import to_epoch
@@ -417,5 +417,10 @@ async def test_release_edit_and_remove_refuse_a_catalog_release(world: World) ->
         await service.edit(GUILD, str(card.id), ReleaseChanges(when="2030-01-01"))
     with pytest.raises(ReadOnly):
         await service.remove(GUILD, str(card.id))
+    with pytest.raises(ReadOnly):
+        await service.add(GUILD, ReleaseDraft(title="oshi no ko season 2", when="2030-01-01"))
     assert (await release_rows(world))[0][2:5] == (epoch(EP1), "exact", "scheduled")
     assert card.status is ReleaseStatus.SCHEDULED
+    # The control: a guild that does not follow it may use the title for its own show.
+    added = await service.add(OTHER_GUILD, ReleaseDraft(title="Oshi no Ko Season 2", when="2030"))
+    assert added.release.show.guild_id == OTHER_GUILD
