@@ -165,9 +165,12 @@ class CatalogService:
             known = (await catalog.shows_by_anilist_ids(tx, [media.anilist_id])).get(
                 media.anilist_id
             )
-            if known is not None and await _follows(tx, guild_id, channel, known.show.id):
+            following = None if known is None else await _following(tx, guild_id, known.show.id)
+            if known is not None and following and (channel_id is None or channel in following):
+                # Without a channel, any follow of the show here is the follow asked for.
+                where = channel if channel in following else following[0]
                 return await _outcome(
-                    tx, FollowStatus.ALREADY_FOLLOWED, guild_id, known, channel, now
+                    tx, FollowStatus.ALREADY_FOLLOWED, guild_id, known, where, now
                 )
             show = await catalog.save_media(tx, media, now)
             of_show = await catalog.show_releases(tx, show.show.id)
@@ -216,11 +219,9 @@ class CatalogService:
         touched.update(g for guilds in seeing.values() for g in guilds)
 
 
-async def _follows(tx: Transaction, guild_id: int, channel_id: int, show_id: int) -> bool:
-    return any(
-        f.channel_id == channel_id and f.show_id == show_id
-        for f in await follows.guild_follows(tx, guild_id)
-    )
+async def _following(tx: Transaction, guild_id: int, show_id: int) -> list[int]:
+    """The guild's channels that follow the show by name."""
+    return [f.channel_id for f in await follows.guild_follows(tx, guild_id) if f.show_id == show_id]
 
 
 async def _outcome(

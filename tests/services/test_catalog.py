@@ -180,6 +180,8 @@ async def test_following_again_or_without_a_channel_changes_nothing(
     before = await outbox(world)
     assert await follow(world) is FollowStatus.ALREADY_FOLLOWED
     assert await outbox(world) == before
+    again = await world.catalog.follow(GUILD, OSHI, AIRINGS, CHANNEL, None, True, NOW)
+    assert again.status is FollowStatus.ALREADY_FOLLOWED
     async with world.db.transaction() as tx:
         await settings.save_guild_settings(tx, GuildSettings(THIRD_GUILD), NOW)
     assert await follow(world, THIRD_GUILD) is FollowStatus.NO_CHANNEL
