@@ -37,6 +37,7 @@ IMAGE_EXAMPLE = "starting with `https://`, like `https://example.com/cover.png`"
 LINK_EXAMPLE = "starting with `https://`, like `https://example.com/`"
 PICK_RELEASE = "Pick one from the list that appears as you type"
 WITHIN_EXAMPLE = "Type how far ahead to look, like `7d`, `12h` or `30d`."
+DELAY_EXAMPLE = "`0s` or `none` for none"
 OFFSETS_EXAMPLE = "Type offsets like `7d 1d 1h 15m`, or `none`."
 CHANNEL_FIX = "Give the Airdate role those permissions in that channel, then run this again."
 
@@ -342,6 +343,14 @@ CASES = [
         {"offsets": "9" * (LONG - 1) + "d"},
         OFFSETS_EXAMPLE,
     ),
+    # ------------------------------------------------------------ /settings delay
+    case("delay-empty", "settings delay", {"after": ""}, DELAY_EXAMPLE),
+    case("delay-25h", "settings delay", {"after": "25h"}, "limit of 24 hours"),
+    case("delay-2d", "settings delay", {"after": "2d"}, DELAY_EXAMPLE),
+    case("delay-minus", "settings delay", {"after": "-1h"}, "has a sign"),
+    case("delay-fraction", "settings delay", {"after": "1.5h"}, "has a fraction"),
+    case("delay-two", "settings delay", {"after": "1h 30m"}, DELAY_EXAMPLE),
+    case("delay-10k-digits", "settings delay", {"after": "9" * (LONG - 1) + "h"}, DELAY_EXAMPLE),
     # ------------------------------------------------------------ /settings timezone
     case("zone-unknown", "settings timezone", {"zone": "Mars/Olympus_Mons"}, ZONE_EXAMPLE),
     case("zone-empty", "settings timezone", {"zone": ""}, ZONE_EXAMPLE),
