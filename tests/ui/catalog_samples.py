@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -18,8 +19,8 @@ from bot.domain.models import Precision, Release, ReleaseStatus, ReleaseTime, Sh
 from tests.ui.samples import AT
 
 MENTIONS = "@everyone @here <@&323456789012345678> <@423456789012345678> <@!523456789012345678>"
-#: What would ping if it reached `content` raw.
-RAW_PINGS = ("@everyone", "@here", "<@&", "<@4", "<@!", "<@5")
+#: What would ping if it reached `content` raw (a mention cut short, `<@&3234…`, does not).
+PING = re.compile(r"@everyone|@here|<@[!&]?[0-9]+>")
 
 CRUNCHYROLL = StreamingLink("Crunchyroll", "https://www.crunchyroll.com/series/oshi-no-ko")
 HIDIVE = StreamingLink("HIDIVE", "https://www.hidive.com/tv/oshi-no-ko")
