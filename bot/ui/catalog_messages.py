@@ -18,9 +18,10 @@ from bot.domain import dates, durations
 from bot.domain.catalog import CatalogMedia, TitleLanguage
 from bot.domain.models import DeliveryKind, Precision, Release, ReleaseTime
 from bot.domain.notifications import Notification
-from bot.domain.text import truncate, web_address
+from bot.domain.text import LABEL_MAX, truncate, web_address
 from bot.ui.messages import (
     ANNOUNCEMENT_COLOUR,
+    BOLD_TITLE_LIMIT,
     EMBED_TITLE_LIMIT,
     NOTICE_COLOUR,
     REMINDER_COLOUR,
@@ -32,6 +33,10 @@ from bot.ui.messages import (
     notification_line,
 )
 from bot.ui.streaming import ShowButtons
+
+#: How much of a show's title a line of `content` keeps: with " — " and its label, within
+#: what `bold_title` keeps.
+CONTENT_TITLE_LIMIT = BOLD_TITLE_LIMIT - LABEL_MAX - 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,14 +207,23 @@ def _here_when(broadcast: ReleaseTime, delay: timedelta) -> str:
 
 
 def _display_title(release: Release, card: CatalogCard) -> str:
-    """'Title — Episode 5 of 12', or 'Title — Label' for a show's one dated release."""
-    label = episode_label(card.episode, card.media.episodes) if card.episode else release.label
-    return f"{card.title} — {label}" if label else card.title
+    """'Title — Episode 5 of 12', or 'Title — Label' for a show's one dated release.
+
+    A long title is cut so that the label survives `bold_title`'s cut.
+    """
+    label = _label(release, card)
+    if not label:
+        return card.title
+    return f"{truncate(card.title, CONTENT_TITLE_LIMIT)} — {truncate(label, LABEL_MAX)}"
+
+
+def _label(release: Release, card: CatalogCard) -> str | None:
+    return episode_label(card.episode, card.media.episodes) if card.episode else release.label
 
 
 def _embed_title(release: Release, card: CatalogCard) -> str:
     """The display title cut to the embed's 256 characters, the episode kept whole."""
-    label = episode_label(card.episode, card.media.episodes) if card.episode else release.label
+    label = _label(release, card)
     title = discord.utils.escape_mentions(card.title)
     if not label:
         return truncate(title, EMBED_TITLE_LIMIT)

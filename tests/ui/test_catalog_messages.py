@@ -36,6 +36,7 @@ from tests.ui.catalog_samples import (
 from tests.ui.samples import AT, AT_UNIX, ROLE, as_dict, body_text, release
 
 HOUR = timedelta(hours=1)
+EXACT_OLD = ReleaseTime(AT - HOUR, Precision.EXACT, "UTC")
 
 
 def announce(r: Release, *, late: bool = False) -> Notification:
@@ -320,6 +321,16 @@ def test_ten_hostile_announcements_fit_one_message() -> None:
     rows = components_of(message)
     assert sum(len(row["components"]) for row in rows) <= 25
     assert len([b for row in rows for b in row["components"] if "custom_id" in b]) == 10
+
+
+@pytest.mark.parametrize("label", ["Episode 5", "M" * 100])
+@pytest.mark.parametrize("kind", [DeliveryKind.ANNOUNCEMENT, DeliveryKind.NOTICE])
+def test_a_long_title_gives_way_to_the_episode(label: str, kind: DeliveryKind) -> None:
+    card = CatalogCard(media(titles=Titles("T" * 300)), episode=5 if label == "Episode 5" else None)
+    n = Notification(kind, catalog_release(label=label), due_at=AT, old_time=EXACT_OLD)
+    shown = "Episode 5 of 13" if card.episode else label
+    assert f"… — {shown}**" in catalog_line(n, card)
+    assert embed_of(n, card)["title"].endswith(f"… — {shown}")
 
 
 def test_a_huge_synopsis_is_cut_with_an_ellipsis() -> None:
