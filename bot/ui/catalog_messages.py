@@ -31,6 +31,7 @@ from bot.ui.messages import (
     bold_title,
     notification_embed,
     notification_line,
+    safe_inline,
 )
 from bot.ui.streaming import ShowButtons
 
@@ -135,7 +136,8 @@ def catalog_embed(notification: Notification, card: CatalogCard) -> discord.Embe
     synopsis = (media.synopsis or "").strip()
     embed = discord.Embed(
         title=_embed_title(notification.release, card),
-        description=truncate(discord.utils.escape_mentions(synopsis), SYNOPSIS_LIMIT) or None,
+        # Escaped, AniList's text reads as written: no pings, no masked links, no markup.
+        description=truncate(safe_inline(synopsis), SYNOPSIS_LIMIT) or None,
         colour=colour,
         url=web_address(media.site_url),
     )

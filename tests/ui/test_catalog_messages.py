@@ -333,6 +333,14 @@ def test_a_long_title_gives_way_to_the_episode(label: str, kind: DeliveryKind) -
     assert embed_of(n, card)["title"].endswith(f"… — {shown}")
 
 
+def test_a_synopsis_reads_as_written() -> None:
+    synopsis = "Ai's *secret* [click](https://evil.example/) @everyone\n\n(Source: HIDIVE)"
+    embed = embed_of(announce(catalog_release()), CatalogCard(media(synopsis=synopsis)))
+    assert embed["description"] == (
+        "Ai's \\*secret\\* \\[click](https://evil.example/) @\u200beveryone\n\n(Source: HIDIVE)"
+    )
+
+
 def test_a_huge_synopsis_is_cut_with_an_ellipsis() -> None:
     card = CatalogCard(media(synopsis="word " * 2000), episode=5)
     embed = embed_of(announce(catalog_release()), card)
