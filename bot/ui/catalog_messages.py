@@ -58,10 +58,16 @@ class CatalogCard:
 
 
 def show_title(media: CatalogMedia, language: TitleLanguage) -> str:
-    """The title a guild reads for `media`, on one line (AniList's may hold line breaks)."""
-    words = media.titles.pick(language).split()
-    shown = "".join(c for c in " ".join(words) if unicodedata.category(c) != "Cc")
-    return shown.strip() or f"AniList {media.anilist_id}"
+    """The title a guild reads for `media`, on one line (AniList's may hold line breaks).
+
+    A title of nothing but spaces or control characters counts as missing.
+    """
+    titles = media.titles
+    for title in (titles.pick(language), titles.romaji, titles.english, titles.native):
+        words = "".join(_printable(c) for c in title or "").split()
+        if words:
+            return " ".join(words)
+    return f"AniList {media.anilist_id}"
 
 
 def episode_label(episode: int, episodes: int | None) -> str:
@@ -231,3 +237,9 @@ def _embed_title(release: Release, card: CatalogCard) -> str:
         return truncate(title, EMBED_TITLE_LIMIT)
     suffix = truncate(f" — {label}", EMBED_TITLE_LIMIT // 2)
     return truncate(title, EMBED_TITLE_LIMIT - len(suffix)) + suffix
+
+
+def _printable(char: str) -> str:
+    if char.isspace():
+        return " "
+    return "" if unicodedata.category(char) == "Cc" else char

@@ -123,8 +123,20 @@ def test_a_show_without_airings_is_titled_with_its_release_label() -> None:
         (Titles(None, None, "葬送のフリーレン"), TitleLanguage.ROMAJI, "葬送のフリーレン"),
         (Titles("", "", "葬送のフリーレン"), TitleLanguage.ENGLISH, "葬送のフリーレン"),
         (Titles("Two\nlines\tand\x00 a NUL"), TitleLanguage.ROMAJI, "Two lines and a NUL"),
+        (Titles(" \n", "\x00", "推しの子"), TitleLanguage.ENGLISH, "推しの子"),
+        (Titles("\x07"), TitleLanguage.NATIVE, "AniList 166531"),
     ],
-    ids=["romaji", "english", "native", "no-english", "native-only", "empty-others", "control"],
+    ids=[
+        "romaji",
+        "english",
+        "native",
+        "no-english",
+        "native-only",
+        "empty-others",
+        "control",
+        "blank-others",
+        "nothing-printable",
+    ],
 )
 def test_the_title_is_in_the_guild_language(
     titles: Titles, language: TitleLanguage, shown: str
