@@ -58,7 +58,10 @@ def follow_reply(
 
 
 def next_release(outcome: FollowOutcome, delay: timedelta = timedelta(0)) -> str:
-    """'Episode 3 <t:…:F> (<t:…:R>)', 'Summer 2024', or 'no date on AniList yet'."""
+    """'Episode 3 airs <t:…:F> (<t:…:R>)', 'Summer 2024', or 'no date on AniList yet'.
+
+    An exact time is the one the guild is told: AniList's plus the guild's delay.
+    """
     time = outcome.next_time
     if time is None or time.at is None:
         return "no date on AniList yet"
