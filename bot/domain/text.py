@@ -108,6 +108,19 @@ def clean_url(value: str | None, what: str = "image") -> str | None:
     return url
 
 
+def web_address(url: str | None, limit: int = URL_MAX) -> str | None:
+    """Return `url` if Discord can show it (http or https, a host, no spaces), else None.
+
+    For addresses the bot did not read from a user (AniList's): a bad one is left out
+    rather than refused, since Discord rejects a whole message over one bad URL.
+    """
+    if url is None or len(url) > limit:
+        return None
+    if any(char.isspace() or _is_refused(char) for char in url):
+        return None
+    return url if _is_web_address(url) else None
+
+
 def _is_web_address(url: str) -> bool:
     try:
         parts = urlsplit(url)

@@ -34,8 +34,9 @@ from bot.services.batches import (
     still_owed,
     verify_batches,
 )
-from bot.storage import deliveries, releases, settings
+from bot.storage import deliveries, held_sends, releases, settings
 from bot.storage.database import Database, Transaction
+from bot.storage.deliveries import ClaimedRow
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ CHANNEL_GONE_CODES = frozenset({10003, 50001, 50013})
 CANNOT_DM_CODE = 50007
 #: How long sent messages wait to be recorded together.
 RECORD_EVERY_SECONDS = 0.05
+#: How long past its look's lease a held send waits if the look is never recorded.
+HOLD_MARGIN = timedelta(seconds=1)
 
 
 class DeliveryError(Exception):
@@ -263,6 +266,7 @@ class DeliveryService:
             kept |= {row.delivery_id for row in looked_for}
             skipped = [row.delivery_id for row in claimed if row.delivery_id not in kept]
             await deliveries.mark_skipped(tx, skipped, "not owed when due")
+            sendable = await self._hold_until_looked_for(tx, sendable, now)
             batches = []
             for batch in build_batches(sendable, now_owed, now, policy.nonce_window, claimed_at):
                 try:
@@ -293,6 +297,18 @@ class DeliveryService:
             self._in_flight.update(batch.delivery_ids)
         self.stats.dropped += len(skipped)
         return batches, len(claimed)
+
+    async def _hold_until_looked_for(
+        self, tx: Transaction, rows: list[ClaimedRow], now: datetime
+    ) -> list[ClaimedRow]:
+        """Hold back rows whose earlier version to the same target may be in Discord and
+        is still to be looked for: once it is found, the new one may no longer be owed."""
+        waiting = await held_sends.waiting_for_a_look(tx, [row.delivery_id for row in rows])
+        if not waiting:
+            return rows
+        # Released as soon as the look is recorded; the lease is only the fallback.
+        await held_sends.hold(tx, {i: max(look, now) + HOLD_MARGIN for i, look in waiting.items()})
+        return [row for row in rows if row.delivery_id not in waiting]
 
     def _fingerprinted(self, batch: Batch) -> Batch:
         if batch.fingerprint:
@@ -422,6 +438,9 @@ class DeliveryService:
                     tx, outcome.batch.delivery_ids, outcome.message_id or 0, now
                 )
             await self._after_sent(tx, [o.batch for o in sent], now)
+            looked = [key for o in held if o.batch.unconfirmed_ids for key in o.batch.keys]
+            if looked and await held_sends.release(tx, looked, now):
+                self._wake_after_commit = True
             for outcome in held:
                 if outcome.dropped:
                     await deliveries.mark_skipped(tx, outcome.dropped, outcome.drop_reason)
@@ -450,13 +469,15 @@ class DeliveryService:
         announced = {pair for batch in sent for pair in batch.announced}
         for release_id, revision in sorted(announced):
             await releases.mark_released(tx, release_id, revision)
-        told = {key.release_id: key.revision for b in sent for key in b.keys}
+        # One flush may record several revisions of a release (a notice of the new time
+        # beside a found post about the old one): any told revision not current counts.
+        told = {(key.release_id, key.revision) for b in sent for key in b.keys}
         if not told:
             return
-        current = await releases.releases_by_ids(tx, told)
-        moved = [
-            r for r, revision in told.items() if r in current and current[r].revision != revision
-        ]
+        current = await releases.releases_by_ids(tx, {release_id for release_id, _ in told})
+        moved = sorted(
+            {r for r, revision in told if r in current and current[r].revision != revision}
+        )
         owed = await reconcile.reconcile_releases(
             tx, moved, now, self._policy.notice_debounce, reason="told about an old time"
         )

@@ -109,15 +109,21 @@ async def rows_of_releases(
         (json.dumps(sorted(set(release_ids))), targets, targets, guild_id, guild_id),
     )
     found = {}
+    # Unpacked by position: a reconcile reads tens of thousands of rows, and a lookup by
+    # column name costs more than everything else done with each.
     for row in rows:
-        key = _key(row)
+        (row_id, release_id, kind, offset, revision, target_id, target_kind, status, due_at,
+         _, old_precision, _, unconfirmed, timezone) = row  # fmt: skip
+        key = DeliveryKey(
+            release_id, _KINDS[kind], offset, revision, target_id, _TARGET_KINDS[target_kind]
+        )
         found[key] = OutboxRow(
-            id=row["id"],
+            id=row_id,
             key=key,
-            status=_STATUSES[row["status"]],
-            due_epoch=row["due_at"],
-            old_time=None if row["old_precision"] is None else _old_time(row, row["timezone"]),
-            unconfirmed=bool(row["unconfirmed"]),
+            status=_STATUSES[status],
+            due_epoch=due_at,
+            old_time=None if old_precision is None else _old_time(row, timezone),
+            unconfirmed=bool(unconfirmed),
         )
     return found
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from datetime import timedelta
 
-from bot.domain.audience import release_targets
+from bot.domain.audience import is_regular_episode, release_targets
 from bot.domain.catalog_view import seen_release
 from bot.domain.models import (
     DeliveryKind,
@@ -17,7 +17,7 @@ from bot.domain.models import (
     Release,
     ReleaseTime,
 )
-from bot.domain.owed import ReleaseState, Sent
+from bot.domain.owed import ReleaseState, Sent, Target
 from bot.storage import catalog, follows, releases, settings, subscriptions
 from bot.storage.convert import from_epoch, maybe_datetime
 from bot.storage.database import Transaction
@@ -72,19 +72,28 @@ async def release_states(
         subscribers = await subscriptions.dm_subscribers_of_shows(
             tx, guild_of, {release.show.id for release in guild_releases}
         )
+        # Who hears of a release depends on it only through its show and whether it is a
+        # regular episode: releases alike share their targets (a guild has 10,000 releases
+        # of a few hundred shows).
+        audiences: dict[tuple[int, bool, bool, frozenset[int] | None], tuple[Target, ...]] = {}
         for release in guild_releases:
-            wanted = None if only is None else set(only.get(release.id, ()))
-            related = _with_predecessor(wanted, guild)
-            covering = [
-                f
-                for f in (*by_show.get(None, ()), *by_show.get(release.show.id, ()))
-                if related is None or f.channel_id in related
-            ]
-            targets = release_targets(
-                release, guild, covering, subscribers.get(release.show.id, ())
-            )
-            if wanted is not None:
-                targets = tuple(t for t in targets if t.id in wanted)
+            wanted = None if only is None else frozenset(only.get(release.id, ()))
+            # A finale (known from AniList) is covered where a regular episode is not.
+            alike = (release.show.id, is_regular_episode(release.label), release.finale, wanted)
+            targets = audiences.get(alike)
+            if targets is None:
+                related = _with_predecessor(None if wanted is None else set(wanted), guild)
+                covering = [
+                    f
+                    for f in (*by_show.get(None, ()), *by_show.get(release.show.id, ()))
+                    if related is None or f.channel_id in related
+                ]
+                targets = release_targets(
+                    release, guild, covering, subscribers.get(release.show.id, ())
+                )
+                if wanted is not None:
+                    targets = tuple(t for t in targets if t.id in wanted)
+                audiences[alike] = targets
             titled = seen_release(
                 release, titles.get(release.show.id), guild.title_language, timedelta(0)
             )

@@ -21,6 +21,7 @@ from bot.domain.models import (
 )
 from bot.domain.notifications import Notification
 from bot.domain.text import truncate
+from bot.ui.streaming import ShowButtons
 
 CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
@@ -46,6 +47,8 @@ class OutgoingMessage:
     allowed_mentions: discord.AllowedMentions
     #: Shows whose "Remind me" button the message carries.
     remind_show_ids: tuple[int, ...] = ()
+    #: Every button the message carries, show by show (`bot.ui.streaming.message_view`).
+    buttons: tuple[ShowButtons, ...] = ()
 
 
 def safe_inline(text: str) -> str:
@@ -141,28 +144,47 @@ def compose(
     *,
     remind_buttons: bool = False,
 ) -> OutgoingMessage:
-    """Build one message for notifications due together for one target (at most 10).
+    """Build one message for notifications due together for one target (at most 10)."""
+    lines = [notification_line(n) for n in notifications]
+    embeds = [notification_embed(n) for n in notifications]
+    buttons: list[ShowButtons] = []
+    if remind_buttons:
+        buttons = [
+            ShowButtons(n.release.show.id, n.release.show.title)
+            for n in notifications
+            if n.kind is not DeliveryKind.NOTICE
+        ]
+    return assemble(lines, embeds, ping_role_ids, buttons)
+
+
+def assemble(
+    lines: Sequence[str],
+    embeds: list[discord.Embed],
+    ping_role_ids: Sequence[int] = (),
+    buttons: Sequence[ShowButtons] = (),
+) -> OutgoingMessage:
+    """Put one to ten notifications' lines and embeds into one message, pings first.
 
     The ping line names exactly the roles that opted in, and the message allows exactly
     those mentions: nothing typed by a user can ping anyone.
     """
-    if not 1 <= len(notifications) <= 10:
+    if not 1 <= len(lines) <= 10 or len(embeds) != len(lines):
         raise ValueError("a message carries one to ten notifications")
-    lines = [notification_line(n) for n in notifications]
+    content = list(lines)
     mentions = discord.AllowedMentions.none()
     if ping_role_ids:
-        lines.insert(0, " ".join(f"<@&{role_id}>" for role_id in ping_role_ids))
+        content.insert(0, " ".join(f"<@&{role_id}>" for role_id in ping_role_ids))
         mentions.roles = [discord.Object(id=role_id) for role_id in ping_role_ids]
     shows: list[int] = []
-    if remind_buttons:
-        for n in notifications:
-            if n.kind is not DeliveryKind.NOTICE and n.release.show.id not in shows:
-                shows.append(n.release.show.id)
+    for show in buttons:
+        if show.remind and show.show_id not in shows:
+            shows.append(show.show_id)
     return OutgoingMessage(
-        content=truncate("\n".join(lines), CONTENT_LIMIT),
-        embeds=fit_embeds([notification_embed(n) for n in notifications]),
+        content=truncate("\n".join(content), CONTENT_LIMIT),
+        embeds=fit_embeds(embeds),
         allowed_mentions=mentions,
         remind_show_ids=tuple(shows[:MAX_BUTTONS]),
+        buttons=tuple(buttons),
     )
 
 

@@ -8,6 +8,7 @@ from bot.domain.text import (
     clean_url,
     quote,
     truncate,
+    web_address,
 )
 
 LONG = "x" * 10_000
@@ -204,3 +205,32 @@ def test_clean_url_refuses_with_guidance(value: str, says: str) -> None:
 def test_clean_url_names_the_option() -> None:
     with pytest.raises(InvalidInput, match=r"^The link address cannot be empty\."):
         clean_url(" ", what="link")
+
+
+@pytest.mark.parametrize(
+    ("value", "limit", "kept"),
+    [
+        ("https://anilist.co/anime/166531", 2048, True),
+        ("http://example.com/a.png", 2048, True),
+        ("HTTPS://EXAMPLE.COM/", 2048, True),
+        ("https://example.com/" + "a" * 492, 512, True),
+        ("https://example.com/" + "a" * 493, 512, False),
+        ("https://example.com/" + "a" * 2029, 2048, False),
+        (None, 2048, False),
+        ("", 2048, False),
+        ("ftp://example.com/a.png", 2048, False),
+        ("javascript:alert(1)", 2048, False),
+        ("data:image/png;base64,AAAA", 2048, False),
+        ("//example.com/a.png", 2048, False),
+        ("https://", 2048, False),
+        ("https://exa mple.com", 2048, False),
+        ("https://example.com/\nx", 2048, False),
+        ("https://example.com/\u202ex", 2048, False),
+        ("https://[::1", 2048, False),
+        ("https://example.com:99999/", 2048, False),
+    ],
+)
+def test_web_address_leaves_out_what_discord_would_refuse(
+    value: str | None, limit: int, kept: bool
+) -> None:
+    assert web_address(value, limit) == (value if kept else None)
