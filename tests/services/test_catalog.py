@@ -426,3 +426,18 @@ async def test_release_edit_and_remove_refuse_a_catalog_release(world: World) ->
     # The control: a guild that does not follow it may use the title for its own show.
     added = await service.add(OTHER_GUILD, ReleaseDraft(title="Oshi no Ko Season 2", when="2030"))
     assert added.release.show.guild_id == OTHER_GUILD
+
+
+async def test_episodes_false_keeps_the_premiere_and_the_finale_anilist_knows(
+    world: World,
+) -> None:
+    three = (*AIRINGS, Airing(ANILIST_ID, 3, epoch(EP2 + 7 * D)))
+    media = replace(OSHI, episodes=3)
+    await world.catalog.follow(GUILD, media, three, 999, None, False, NOW)
+    followed = {row[0] for row in await outbox(world) if row[3] == 999}
+    assert followed == {1, 3}
+    # The count grows: episode 3 is a regular episode now, and no longer owed there.
+    await world.catalog.apply_media([replace(OSHI, episodes=12)], NOW)
+    assert {row[0] for row in await outbox(world) if row[3] == 999} == {1}
+    # The announcement channel (every show it sees) still gets every episode.
+    assert {row[0] for row in await outbox(world) if row[3] == CHANNEL} == {1, 2, 3}
