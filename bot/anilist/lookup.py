@@ -9,8 +9,10 @@ are recognised so the reply can say Airdate follows anime. Anything else is a se
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.domain.catalog import CatalogMedia
 from bot.domain.errors import InvalidInput
 
 MAX_REFERENCES = 200
@@ -113,4 +115,20 @@ def parse_reference(word: str) -> Reference | None:
         if match["kind"].lower() == "manga":
             return MangaLink(token)
         return AniListId(number) if pattern is _ANILIST else MalId(number)
+    return None
+
+
+def exact_match(results: Sequence[CatalogMedia], text: str) -> CatalogMedia | None:
+    """The best search result if one of its titles or synonyms is `text` (ignoring case).
+
+    A typed title is followed without asking only when it names the show exactly;
+    otherwise the moderator picks from the top matches.
+    """
+    if not results:
+        return None
+    wanted = " ".join(text.split()).casefold()
+    best = results[0]
+    titles = (best.titles.romaji, best.titles.english, best.titles.native, *best.synonyms)
+    if any(title and " ".join(title.split()).casefold() == wanted for title in titles):
+        return best
     return None

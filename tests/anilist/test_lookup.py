@@ -11,8 +11,10 @@ from bot.anilist.lookup import (
     MangaLink,
     References,
     SearchText,
+    exact_match,
     parse_follow_query,
 )
+from bot.domain.catalog import CatalogMedia, Titles
 from bot.domain.errors import InvalidInput
 
 # typed, what it means
@@ -101,3 +103,41 @@ def test_repeats_do_not_count_twice_toward_the_limit() -> None:
 def test_an_empty_query_is_refused(typed: str) -> None:
     with pytest.raises(InvalidInput, match="empty"):
         parse_follow_query(typed)
+
+
+def media(anilist_id: int, romaji: str, english: str | None = None, *synonyms: str) -> CatalogMedia:
+    return CatalogMedia(
+        anilist_id=anilist_id,
+        titles=Titles(romaji=romaji, english=english),
+        site_url=f"https://anilist.co/anime/{anilist_id}",
+        is_adult=False,
+        synonyms=synonyms,
+    )
+
+
+RESULTS = [
+    media(166531, "[Oshi no Ko] 2nd Season", "Oshi no Ko Season 2", "My Star Season 2"),
+    media(150672, "[Oshi no Ko]", "Oshi no Ko"),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("[Oshi no Ko] 2nd Season", 166531),
+        ("oshi no ko season 2", 166531),
+        ("  MY STAR   season 2 ", 166531),
+        ("Oshi no Ko", None),  # the second result's title: not the best match, so ask
+        ("Oshi no Ko Season", None),
+        ("", None),
+    ],
+)
+def test_a_search_is_followed_only_when_its_best_match_is_named_exactly(
+    typed: str, found: int | None
+) -> None:
+    match = exact_match(RESULTS, typed)
+    assert (None if match is None else match.anilist_id) == found
+
+
+def test_no_results_no_match() -> None:
+    assert exact_match([], "Oshi no Ko") is None
