@@ -107,9 +107,7 @@ VALID = [
     ),
     pytest.param(
         env(ANILIST_SYNC_INTERVAL="2H", ANILIST_REQUESTS_PER_MINUTE="1"),
-        Config(
-            token=None, anilist_sync_interval=timedelta(hours=2), anilist_requests_per_minute=1
-        ),
+        Config(token=None, anilist_sync_interval=timedelta(hours=2), anilist_requests_per_minute=1),
         id="anilist-slowest-budget",
     ),
 ]
