@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.anilist.client import AniListClient, AniListError
+from bot.anilist.client import AniListClient
+from bot.anilist.errors import AniListError
 from bot.clock import Clock, utcnow
 from bot.domain.catalog import CatalogMedia, TitleLanguage
 

@@ -20,12 +20,8 @@ from typing import Protocol, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.anilist.client import (
-    AIRING_IDS_PER_LIST,
-    MEDIA_IDS_PER_REQUEST,
-    AniListClient,
-    AniListUnavailable,
-)
+from bot.anilist.client import AIRING_IDS_PER_LIST, MEDIA_IDS_PER_REQUEST, AniListClient
+from bot.anilist.errors import AniListUnavailable
 from bot.anilist.limiter import Priority
 from bot.clock import Clock, utcnow
 from bot.domain.catalog import Airing, CatalogMedia

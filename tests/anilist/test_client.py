@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 import bot
-from bot.anilist.client import USER_AGENT, AniListClient, AniListUnavailable
+from bot.anilist.client import AniListClient
+from bot.anilist.errors import AniListUnavailable
 from bot.anilist.limiter import AniListLimiter, Priority
+from bot.anilist.transport import USER_AGENT
 from bot.domain.catalog import FuzzyDate, MediaFormat, MediaStatus, StreamingLink, Titles
 from tests.anilist.clock import FakeClock
 from tests.anilist_standin import AniListStandin, LoggedRequest, bulk_catalogue
@@ -223,7 +225,7 @@ async def test_a_refused_query_is_not_retried(
     client: AniListClient, standin: AniListStandin
 ) -> None:
     with pytest.raises(AniListUnavailable) as caught:
-        await client._ask("query { Media(idd: 1) { id } }", {}, Priority.SYNC, lambda x: x)
+        await client.transport.ask("query { Media(idd: 1) { id } }", {}, Priority.SYNC, lambda x: x)
     assert not caught.value.retryable
     assert "Unknown argument" in caught.value.reason
     assert len(standin.requests) == 1
