@@ -9,6 +9,7 @@ business (`schema.py`).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -257,8 +258,6 @@ class Enum:
 
 
 def _unquote(text: str) -> str:
-    import json
-
     try:
         value = json.loads(text)
     except ValueError:

@@ -30,9 +30,10 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.anilist_standin.checks import JSON
 from tests.anilist_standin.data import Catalogue
 from tests.anilist_standin.graphql import GraphQLError, read_operation
-from tests.anilist_standin.schema import JSON, Answer, execute
+from tests.anilist_standin.schema import Answer, execute
 
 Mode = Literal["degraded", "honest", "off"]
 FaultKind = Literal[
