@@ -10,11 +10,19 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bot.domain.durations import parse_duration
+from bot.domain.errors import InvalidInput
+
 #: ASCII digits only: str.isdigit() also accepts characters such as '²' that int() refuses.
 _DIGITS = re.compile(r"[0-9]+")
 #: The REST API version discord.py 2.7 speaks; DISCORD_API_BASE ends with it.
 API_PATH = "/api/v10"
 _API_SUFFIX = re.compile(r"/api(/v[0-9]*)?$")
+#: AniList's GraphQL endpoint; ANILIST_API_URL points the bot at a local stand-in instead.
+ANILIST_API_URL = "https://graphql.anilist.co"
+#: AniList's nominal limit; the budget may be set lower, never higher.
+ANILIST_MAX_REQUESTS_PER_MINUTE = 90
+MIN_ANILIST_SYNC_INTERVAL = timedelta(seconds=10)
 
 
 class StartupError(Exception):
@@ -61,6 +69,10 @@ class Config:
     gateway_url: str | None = None
     notice_debounce: timedelta = timedelta(seconds=60)
     rate_limit_per_second: float = 40.0
+    anilist_api_url: str = ANILIST_API_URL
+    anilist_sync_interval: timedelta = timedelta(minutes=30)
+    anilist_window: timedelta = timedelta(days=14)
+    anilist_requests_per_minute: int = 30
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -142,6 +154,22 @@ def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config
             "RATE_LIMIT_PER_SECOND must be a whole number of requests per second from 1 to 50 "
             f"(Discord allows 50), like 40, not {rate!r}."
         )
+    anilist_budget = _get(env, "ANILIST_REQUESTS_PER_MINUTE") or "30"
+    if (
+        not _DIGITS.fullmatch(anilist_budget)
+        or not 1 <= int(anilist_budget) <= ANILIST_MAX_REQUESTS_PER_MINUTE
+    ):
+        raise ConfigError(
+            "ANILIST_REQUESTS_PER_MINUTE must be a whole number of requests per minute from 1 "
+            f"to {ANILIST_MAX_REQUESTS_PER_MINUTE} (AniList's limit), like 30, "
+            f"not {anilist_budget!r}."
+        )
+    sync_interval = _duration(env, "ANILIST_SYNC_INTERVAL", "30m", "like 30m")
+    if sync_interval < MIN_ANILIST_SYNC_INTERVAL:
+        raise ConfigError(
+            "ANILIST_SYNC_INTERVAL must be at least 10s (AniList's budget is shared), like 30m, "
+            f"not {_get(env, 'ANILIST_SYNC_INTERVAL')!r}."
+        )
     return Config(
         token=None if token is None else Secret(token),
         rate_limit_per_second=float(rate),
@@ -151,7 +179,23 @@ def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config
         api_base=_api_base(env),
         gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("wss", "ws")),
         notice_debounce=timedelta(seconds=int(debounce)),
+        anilist_api_url=_url(env, "ANILIST_API_URL", ("https", "http")) or ANILIST_API_URL,
+        anilist_sync_interval=sync_interval,
+        anilist_window=_duration(env, "ANILIST_WINDOW", "14d", "like 14d"),
+        anilist_requests_per_minute=int(anilist_budget),
     )
+
+
+def _duration(env: Mapping[str, str], name: str, default: str, example: str) -> timedelta:
+    """Read a duration in the offsets format (`45s`, `10m`, `2h`, `14d`), or raise ConfigError."""
+    text = _get(env, name) or default
+    try:
+        return parse_duration(text, hint="")
+    except InvalidInput:
+        raise ConfigError(
+            f"{name} must be a duration such as 45s, 10m, 2h or 14d ({example}), "
+            f"not {text!r}; fix it in .env or leave it empty."
+        ) from None
 
 
 def configure_logging(level: str) -> None:

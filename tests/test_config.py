@@ -73,6 +73,43 @@ VALID = [
         Config(token=None, notice_debounce=timedelta(days=1), log_level="WARNING"),
         id="largest-debounce",
     ),
+    pytest.param(
+        env(
+            ANILIST_API_URL="http://127.0.0.1:8765/",
+            ANILIST_SYNC_INTERVAL="10s",
+            ANILIST_WINDOW="3d",
+            ANILIST_REQUESTS_PER_MINUTE="90",
+        ),
+        Config(
+            token=None,
+            anilist_api_url="http://127.0.0.1:8765",
+            anilist_sync_interval=timedelta(seconds=10),
+            anilist_window=timedelta(days=3),
+            anilist_requests_per_minute=90,
+        ),
+        id="anilist-stand-in-fastest",
+    ),
+    pytest.param(
+        env(
+            ANILIST_API_URL="",
+            ANILIST_SYNC_INTERVAL="",
+            ANILIST_WINDOW=" ",
+            ANILIST_REQUESTS_PER_MINUTE="",
+        ),
+        Config(
+            token=None,
+            anilist_api_url="https://graphql.anilist.co",
+            anilist_sync_interval=timedelta(minutes=30),
+            anilist_window=timedelta(days=14),
+            anilist_requests_per_minute=30,
+        ),
+        id="anilist-defaults",
+    ),
+    pytest.param(
+        env(ANILIST_SYNC_INTERVAL="2H", ANILIST_REQUESTS_PER_MINUTE="1"),
+        Config(token=None, anilist_sync_interval=timedelta(hours=2), anilist_requests_per_minute=1),
+        id="anilist-slowest-budget",
+    ),
 ]
 
 
@@ -84,6 +121,10 @@ def without_token(config: Config) -> tuple[object, ...]:
         config.api_base,
         config.gateway_url,
         config.notice_debounce,
+        config.anilist_api_url,
+        config.anilist_sync_interval,
+        config.anilist_window,
+        config.anilist_requests_per_minute,
     )
 
 
@@ -149,6 +190,24 @@ INVALID = [
         env(DEV_GUILD_ID="²" * 18),
         "DEV_GUILD_ID",
         id="guild-superscript-digits",
+    ),
+    pytest.param(env(ANILIST_API_URL="graphql.anilist.co"), "ANILIST_API_URL", id="anilist-url"),
+    pytest.param(env(ANILIST_API_URL="ftp://x"), "ANILIST_API_URL", id="anilist-url-ftp"),
+    pytest.param(env(ANILIST_SYNC_INTERVAL="9s"), "ANILIST_SYNC_INTERVAL", id="sync-under-10s"),
+    pytest.param(env(ANILIST_SYNC_INTERVAL="30"), "ANILIST_SYNC_INTERVAL", id="sync-no-unit"),
+    pytest.param(env(ANILIST_SYNC_INTERVAL="1w"), "ANILIST_SYNC_INTERVAL", id="sync-weeks"),
+    pytest.param(env(ANILIST_SYNC_INTERVAL="0s"), "ANILIST_SYNC_INTERVAL", id="sync-zero"),
+    pytest.param(env(ANILIST_WINDOW="two weeks"), "ANILIST_WINDOW", id="window-words"),
+    pytest.param(env(ANILIST_WINDOW="-1d"), "ANILIST_WINDOW", id="window-negative"),
+    pytest.param(env(ANILIST_WINDOW="400d"), "ANILIST_WINDOW", id="window-over-a-year"),
+    pytest.param(
+        env(ANILIST_REQUESTS_PER_MINUTE="91"), "ANILIST_REQUESTS_PER_MINUTE", id="budget-over-90"
+    ),
+    pytest.param(
+        env(ANILIST_REQUESTS_PER_MINUTE="0"), "ANILIST_REQUESTS_PER_MINUTE", id="budget-zero"
+    ),
+    pytest.param(
+        env(ANILIST_REQUESTS_PER_MINUTE="30/min"), "ANILIST_REQUESTS_PER_MINUTE", id="budget-unit"
     ),
 ]
 
