@@ -62,21 +62,32 @@ class CatalogService:
         cancels its pending releases (one notice to those already told); a finished one
         stops syncing. A new episode count moves the finale."""
         async with self._changes.guilds() as (tx, touched):
+            # Read set-wise (a sync sends 50 shows a call) and write only what changed:
+            # most syncs find most shows as they were.
             stored = await catalog.shows_by_anilist_ids(tx, [m.anilist_id for m in media])
+            show_ids = [show.show.id for show in stored.values()]
+            known = await catalog.media_of(tx, show_ids)
+            releases_of = await catalog.releases_of_shows(tx, show_ids)
             changed: list[int] = []
+            unchanged: list[int] = []
             for item in media:
                 before = stored.get(item.anilist_id)
                 if before is None:
                     continue
-                old = (await catalog.media_of(tx, [before.show.id])).get(before.show.id)
-                await catalog.save_media(tx, item, now)
-                of_show = await catalog.show_releases(tx, before.show.id)
+                old = known.get(before.show.id)
+                of_show = releases_of[before.show.id]
+                if item == old:
+                    unchanged.append(before.show.id)
+                else:
+                    await catalog.save_media(tx, item, now)
                 changed += await redate(tx, of_show, item, now)
                 if item.status is MediaStatus.CANCELLED and before.status is not item.status:
                     changed += await cancel(tx, of_show.values(), now)
                     log.info("AniList cancelled %s: its releases are cancelled", item.anilist_id)
                 if old is not None and old.episodes != item.episodes:
                     changed += [r.id for r in of_show.values() if r.status in LIVE]
+            if unchanged:
+                await catalog.mark_synced(tx, unchanged, now)
             await self._reconcile(tx, touched, changed, now)
 
     async def apply_airings(
@@ -95,10 +106,11 @@ class CatalogService:
         vanished: list[tuple[int, int]] = []
         async with self._changes.guilds() as (tx, touched):
             stored = await catalog.shows_by_anilist_ids(tx, anilist_ids)
+            releases_of = await catalog.releases_of_shows(tx, [s.show.id for s in stored.values()])
             changed: list[int] = []
             for anilist_id in sorted(stored):
                 show = stored[anilist_id]
-                of_show = await catalog.show_releases(tx, show.show.id)
+                of_show = releases_of[show.show.id]
                 changed += await place_airings(tx, show, of_show, by_show.get(anilist_id, ()), now)
                 present = {a.episode for a in by_show.get(anilist_id, ())}
                 vanished += [
@@ -194,6 +206,12 @@ class CatalogService:
             await self._reconcile(tx, touched, [*changed, *live], now, reason="catalog follow")
             log.info("guild %s follows AniList %s in %s", guild_id, media.anilist_id, channel)
             return await _outcome(tx, FollowStatus.FOLLOWED, guild_id, show, channel, now)
+
+    async def search(self, typed: str) -> list[CatalogMedia]:
+        """The catalog's shows (already imported) one of whose titles or synonyms contains
+        `typed`: what `/anilist follow` autocomplete offers before asking AniList."""
+        async with self._changes.read() as tx:
+            return await catalog.search_media(tx, typed)
 
     async def view(self, release_id: int, guild_id: int) -> CatalogView | None:
         """What messages about a catalog release show in a guild (None: not a catalog one)."""

@@ -220,6 +220,24 @@ async def media_of(tx: Transaction, show_ids: Iterable[int]) -> dict[int, Catalo
     }
 
 
+async def search_media(tx: Transaction, typed: str, limit: int = 25) -> list[CatalogMedia]:
+    """Return the catalog's shows one of whose titles or synonyms contains `typed` (case
+    and spacing ignored), alphabetically by their stored title."""
+    needle = title_key(typed).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # Walks the catalog's titles in order (shows_by_guild_title) and stops at `limit`.
+    rows = await tx.fetchall(
+        """
+        SELECT s.id FROM shows s JOIN catalog_media c ON c.show_id = s.id
+        WHERE s.guild_id IS NULL AND c.search_key LIKE ? ESCAPE '\\'
+        ORDER BY s.title_key, s.id LIMIT ?
+        """,
+        (f"%{needle}%", limit),
+    )
+    ids = [row[0] for row in rows]
+    found = await media_of(tx, ids)
+    return [found[show_id] for show_id in ids if show_id in found]
+
+
 async def titles_of(tx: Transaction, show_ids: Iterable[int]) -> dict[int, Titles]:
     """Return the titles of these catalog shows (others are left out), by show id."""
     rows = await tx.fetchall(
@@ -241,6 +259,31 @@ async def show_releases(tx: Transaction, show_id: int) -> dict[int | None, Relea
         release = release_from_row(row)
         found[release.episode] = release
     return found
+
+
+async def releases_of_shows(
+    tx: Transaction, show_ids: Iterable[int]
+) -> dict[int, dict[int | None, Release]]:
+    """Return the releases (any status) of these catalog shows, by show and then by episode
+    (None: the dated one), in one query; a show without releases maps to {}."""
+    wanted = sorted(set(show_ids))
+    rows = await tx.fetchall(
+        f"{_RELEASES} WHERE r.show_id IN (SELECT value FROM json_each(?)) AND r.guild_id IS NULL",
+        (json.dumps(wanted),),
+    )
+    found: dict[int, dict[int | None, Release]] = {show_id: {} for show_id in wanted}
+    for row in rows:
+        release = release_from_row(row)
+        found[release.show.id][release.episode] = release
+    return found
+
+
+async def mark_synced(tx: Transaction, show_ids: Iterable[int], now: datetime) -> None:
+    """Note that AniList was asked about these shows now (and said nothing new)."""
+    await tx.execute(
+        "UPDATE catalog_media SET synced_at = ? WHERE show_id IN (SELECT value FROM json_each(?))",
+        (to_epoch(now), json.dumps(sorted(set(show_ids)))),
+    )
 
 
 async def insert_release(
