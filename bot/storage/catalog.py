@@ -224,10 +224,12 @@ async def search_media(tx: Transaction, typed: str, limit: int = 25) -> list[Cat
     """Return the catalog's shows one of whose titles or synonyms contains `typed` (case
     and spacing ignored), alphabetically by their stored title."""
     needle = title_key(typed).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    # Walks the catalog's titles in order (shows_by_guild_title) and stops at `limit`.
+    # Walks the catalog's titles in order (shows_by_guild_title) and stops at `limit`,
+    # testing each show's key in the narrow index beside it, not in its wide row.
     rows = await tx.fetchall(
         """
-        SELECT s.id FROM shows s JOIN catalog_media c ON c.show_id = s.id
+        SELECT s.id FROM shows s JOIN catalog_media c INDEXED BY catalog_media_search
+            ON c.show_id = s.id
         WHERE s.guild_id IS NULL AND c.search_key LIKE ? ESCAPE '\\'
         ORDER BY s.title_key, s.id LIMIT ?
         """,
@@ -267,8 +269,15 @@ async def releases_of_shows(
     """Return the releases (any status) of these catalog shows, by show and then by episode
     (None: the dated one), in one query; a show without releases maps to {}."""
     wanted = sorted(set(show_ids))
+    # Driven by the list (CROSS JOIN keeps it outermost): a show's releases through its
+    # index, never a walk of every catalog release through (guild_id IS NULL).
     rows = await tx.fetchall(
-        f"{_RELEASES} WHERE r.show_id IN (SELECT value FROM json_each(?)) AND r.guild_id IS NULL",
+        f"""
+        SELECT {RELEASE_COLUMNS}
+        FROM json_each(?) AS wanted CROSS JOIN releases r ON r.show_id = wanted.value
+        JOIN shows s ON s.id = r.show_id
+        WHERE r.guild_id IS NULL
+        """,
         (json.dumps(wanted),),
     )
     found: dict[int, dict[int | None, Release]] = {show_id: {} for show_id in wanted}
