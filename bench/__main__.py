@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and write bench/RESULTS.md.
 
-python -m bench            # everything (about 10 minutes)
+python -m bench            # everything (about 15 minutes)
 python -m bench --quick    # 10x smaller, a smoke test
 """
 
