@@ -494,7 +494,7 @@ SYNC_HEADER = (
 
 
 def section(results: Sequence[dict[str, Any]], quick: bool) -> str:
-    command = "python -m bench.anilist" + (" --quick" if quick else "")
+    command = "python -m bench.anilist" + (" --quick" if quick else "") + " --write"
     sync_rows = []
     for result in results:
         for run in result["runs"]:
