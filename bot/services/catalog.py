@@ -195,6 +195,11 @@ class CatalogService:
             log.info("guild %s follows AniList %s in %s", guild_id, media.anilist_id, channel)
             return await _outcome(tx, FollowStatus.FOLLOWED, guild_id, show, channel, now)
 
+    async def search(self, text: str) -> list[CatalogMedia]:
+        """Shows already in the catalog whose titles contain `text` (autocomplete)."""
+        async with self._changes.read() as tx:
+            return await catalog.search_media(tx, text)
+
     async def view(self, release_id: int, guild_id: int) -> CatalogView | None:
         """What messages about a catalog release show in a guild (None: not a catalog one)."""
         async with self._changes.read() as tx:

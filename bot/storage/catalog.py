@@ -339,3 +339,25 @@ async def catalog_view(tx: Transaction, release_id: int, guild_id: int) -> Catal
 
 #: The earliest a catalog release can still owe: its airing plus the longest delay.
 LONGEST_DELAY = timedelta(hours=24)
+
+
+async def search_media(tx: Transaction, text: str, limit: int = 25) -> list[CatalogMedia]:
+    """Catalog shows one of whose titles or synonyms contains `text` (ignoring case),
+    those starting with it first; the catalog is public AniList data, so every guild's
+    `/anilist follow` may find any of it."""
+    needle = title_key(text)
+    if not needle:
+        return []
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await tx.fetchall(
+        r"""
+        SELECT show_id FROM catalog_media
+        WHERE search_key LIKE ? ESCAPE '\'
+        ORDER BY instr(char(10) || search_key, char(10) || ?) = 0, anilist_id
+        LIMIT ?
+        """,
+        (pattern, needle, limit),
+    )
+    ids = [row[0] for row in rows]
+    found = await media_of(tx, ids)
+    return [found[i] for i in ids if i in found]
