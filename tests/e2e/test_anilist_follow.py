@@ -194,3 +194,33 @@ async def test_anilist_not_answering_is_said_and_changes_nothing(
     anilist.heal()
     text = (await server.mod("anilist follow", {"query": str(COWBOY_BEBOP)})).content or ""
     assert "Cowboy Bebop" in text and "not answering" not in text
+
+
+async def test_a_followed_anilist_show_works_like_any_other_for_members(
+    server: Server, bot: RunningBot, anilist: AniListStandin
+) -> None:
+    """/upcoming, /countdown, /subscribe by DM and /unfollow on a show from AniList: the
+    member's DM arrives with the episode, and after /unfollow the show is out of sight."""
+    await server.mod("settings channel", {"channel": server.announcements})
+    await server.mod("anilist follow", {"query": str(OSHI_NO_KO)})
+
+    upcoming = await server.user("upcoming")
+    assert "Episode 4" in str(upcoming.embeds) and ONK in str(upcoming.embeds), upcoming
+    card = await server.user("countdown", {"release": f"{ONK} — Episode 4"})
+    assert ONK in str(card.embeds) and "Remind me" in str(card.components), card
+    subscribed = await server.user("subscribe", {"show": ONK, "via": "dm"})
+    assert "DM" in (subscribed.content or ""), subscribed.content
+
+    await wait_until(
+        lambda: any("Episode 4" in m.content for m in server.sim.dm_messages(server.member)),
+        15,
+        "the subscriber's DM about episode 4",
+    )
+    [dm] = [m for m in server.sim.dm_messages(server.member) if "Episode 4" in m.content]
+    labels = [c.get("label") for row in dm.components for c in row["components"]]
+    assert "HIDIVE" in labels and "Remind me" not in labels, labels
+
+    await server.mod("unfollow", {"show": ONK, "channel": server.announcements})
+    assert ONK not in await follows_listed(server)
+    gone = await server.user("countdown", {"release": f"{ONK} — Episode 5"})
+    assert gone.ephemeral, gone
