@@ -110,10 +110,11 @@ def _moved(release: Release, time: ReleaseTime) -> Release:
 
 
 async def cancel(tx: Transaction, of_show: Iterable[Release], now: datetime) -> list[int]:
-    """Cancel a show's pending releases: TBA, a new revision, cancelled."""
+    """Cancel a show's pending releases: TBA, a new revision, cancelled. Episodes that
+    already aired are history: they stay as they are (no notice of a cancellation)."""
     changed = []
     for release in of_show:
-        if release.status not in LIVE:
+        if release.status not in LIVE or _past(release.time, now):
             continue
         cancelled = replace(
             release, time=TBA, revision=release.revision + 1, status=ReleaseStatus.CANCELLED

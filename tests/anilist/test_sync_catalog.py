@@ -1,0 +1,467 @@
+"""The AniList sync driving the real catalog core: every date kept in sync, with exactly
+the messages design.md owes.
+
+The sync (`AniListSync` with the real client and limiter) asks the stand-in over loopback
+and stores what it read through `CatalogService` into a real migrated SQLite database,
+whose reconcile writes the outbox; the delivery engine posts what is owed to a fake
+Discord. One injected clock drives it all (see sync_world.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain.models import DeliveryKind
+from bot.services.catalog import FollowStatus
+from tests.anilist.clock import NOW
+from tests.anilist.sync_world import SyncClock, World, start_world, stop_world
+from tests.anilist_standin import AniListStandin, StandinMedia
+from tests.anilist_standin.data import ANNOUNCED_MOVIE, OSHI_NO_KO, WEEK
+
+D = timedelta(days=1)
+H = timedelta(hours=1)
+GUILD_A, CHANNEL_A = 1001, 111
+GUILD_B, CHANNEL_B = 2002, 222
+#: Oshi no Ko in the stand-in: episodes 1-3 aired, episode 4 a day ahead, then weekly.
+EP4 = NOW + D
+EP5 = EP4 + WEEK
+EP6 = EP5 + WEEK
+WEEKLY = 900_101
+DATED = 900_102
+
+ANNOUNCEMENT, NOTICE, REMINDER = (
+    DeliveryKind.ANNOUNCEMENT,
+    DeliveryKind.NOTICE,
+    DeliveryKind.REMINDER,
+)
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+@pytest.fixture
+def clock() -> SyncClock:
+    return SyncClock(NOW)
+
+
+@pytest.fixture
+async def world(tmp_path: Path, standin: AniListStandin, clock: SyncClock) -> AsyncIterator[World]:
+    built = await start_world(tmp_path / "airdate.db", standin.url, clock)
+    await built.engine.settings.set_channel(GUILD_A, CHANNEL_A)
+    await built.engine.settings.set_channel(GUILD_B, CHANNEL_B)
+    try:
+        yield built
+    finally:
+        await stop_world(built)
+
+
+async def tell_a_about_episode_5(world: World) -> None:
+    """Guild A follows Oshi no Ko and is sent episode 5's 7-day reminder (a day later)."""
+    await world.follow(GUILD_A, OSHI_NO_KO)
+    await world.deliver_until(EP4 + timedelta(minutes=1))
+    assert (OSHI_NO_KO, 5, "reminder", CHANNEL_A) in world.posted(REMINDER)
+
+
+def pending_times(world: World, episode: int) -> set[tuple[str, int, int, int]]:
+    """(kind, offset, target, due) of the pending rows about one Oshi no Ko episode."""
+    return {
+        (row[2], row[3], row[5], row[6])
+        for row in world.outbox()
+        if row[:2] == (OSHI_NO_KO, episode)
+    }
+
+
+# ----------------------------------------------------------------- following, no change
+async def test_a_sync_with_nothing_changed_changes_nothing(
+    world: World, standin: AniListStandin
+) -> None:
+    followed = await world.follow(GUILD_A, OSHI_NO_KO)
+    assert followed.status is FollowStatus.FOLLOWED
+    assert followed.next_release is not None and followed.next_release.episode == 4
+    assert [r[1:] for r in world.releases()] == [
+        (episode, epoch(EP4 + (episode - 4) * WEEK), "exact", "scheduled", 1)
+        for episode in range(4, 14)
+    ]
+    assert pending_times(world, 4) == {
+        ("reminder", 3600, CHANNEL_A, epoch(EP4 - H)),
+        ("announcement", 0, CHANNEL_A, epoch(EP4)),
+    }
+    before = (world.releases(), world.outbox(None))
+    asked = len(standin.requests)
+    for _ in range(2):
+        report = await world.run_sync()
+        assert (report.complete, report.requests, report.rechecked) == (True, 2, 0)
+        assert (world.releases(), world.outbox(None)) == before
+    assert len(standin.requests) == asked + 4
+    assert world.notices() == []
+    # The control: the same sync sees a move.
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP5 + 2 * H)
+    await world.run_sync()
+    assert world.release(OSHI_NO_KO, 5)[2:] == (epoch(EP5 + 2 * H), "exact", "delayed", 2)
+
+
+# ----------------------------------------------------------------- moves
+async def test_a_moved_airing_owes_one_notice_to_those_told_and_none_to_others(
+    world: World, standin: AniListStandin
+) -> None:
+    await tell_a_about_episode_5(world)
+    await world.follow(GUILD_B, OSHI_NO_KO)  # after episode 5's 7-day reminder: not told
+    later = EP5 + D
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, later)
+    report = await world.run_sync()
+    assert (report.complete, report.rechecked) == (True, 0)
+    assert world.release(OSHI_NO_KO, 5)[2:] == (epoch(later), "exact", "delayed", 2)
+    assert [(r[1], r[4], r[5]) for r in world.notices()] == [(5, 2, CHANNEL_A)]
+    assert pending_times(world, 5) == {
+        ("notice", 0, CHANNEL_A, epoch(world.clock.now) + 30),
+        # A week before the new time is still ahead: owed again, the time having moved.
+        ("reminder", 7 * 86400, CHANNEL_A, epoch(later - 7 * D)),
+        ("reminder", 7 * 86400, CHANNEL_B, epoch(later - 7 * D)),
+        ("reminder", 86400, CHANNEL_A, epoch(later - D)),
+        ("reminder", 3600, CHANNEL_A, epoch(later - H)),
+        ("announcement", 0, CHANNEL_A, epoch(later)),
+        ("reminder", 86400, CHANNEL_B, epoch(later - D)),
+        ("reminder", 3600, CHANNEL_B, epoch(later - H)),
+        ("announcement", 0, CHANNEL_B, epoch(later)),
+    }
+    assert {row[4] for row in world.outbox() if row[1] == 5} == {2}
+    # The same answer again changes nothing.
+    before = world.outbox(None)
+    await world.run_sync()
+    assert world.outbox(None) == before
+
+    await world.deliver_until(later + timedelta(minutes=1))
+    assert world.posted(NOTICE) == [(OSHI_NO_KO, 5, "notice", CHANNEL_A)]
+    fifth = [p for p in world.posted(ANNOUNCEMENT) if p[1] == 5]
+    assert sorted(fifth) == [
+        (OSHI_NO_KO, 5, "announcement", CHANNEL_A),
+        (OSHI_NO_KO, 5, "announcement", CHANNEL_B),
+    ]
+    announced_at = {m.at for m in world.messages() if any(k.kind is ANNOUNCEMENT for k in m.keys)}
+    assert later in announced_at and EP5 not in announced_at
+
+
+async def test_a_move_undone_before_anyone_is_told_owes_nothing(
+    world: World, standin: AniListStandin
+) -> None:
+    await world.follow(GUILD_A, OSHI_NO_KO)
+    before = pending_times(world, 5)
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP5 + D)
+    await world.run_sync()
+    assert ("announcement", 0, CHANNEL_A, epoch(EP5 + D)) in pending_times(world, 5)  # control
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP5)
+    await world.run_sync()
+    assert pending_times(world, 5) == before
+    assert world.release(OSHI_NO_KO, 5)[2:5] == (epoch(EP5), "exact", "scheduled")
+    assert world.notices() == []
+    await world.deliver_until(EP5 + timedelta(minutes=1))
+    assert [p for p in world.posted() if p[1] == 5] == [
+        (OSHI_NO_KO, 5, "reminder", CHANNEL_A),  # 7 days before
+        (OSHI_NO_KO, 5, "reminder", CHANNEL_A),  # a day before
+        (OSHI_NO_KO, 5, "reminder", CHANNEL_A),  # an hour before
+        (OSHI_NO_KO, 5, "announcement", CHANNEL_A),
+    ]
+
+
+# ----------------------------------------------------------------- new episodes
+async def test_new_episodes_are_scheduled_when_they_enter_the_window(
+    world: World, standin: AniListStandin
+) -> None:
+    standin.catalogue.add(StandinMedia(WEEKLY, "Weekly Stand-in", start_date=(2026, 1, 9)))
+    standin.catalogue.add_weekly(WEEKLY, NOW + 2 * D, range(1, 3))
+    await world.follow(GUILD_A, WEEKLY)
+    assert [r[1] for r in world.releases()] == [1, 2]
+    standin.catalogue.add_episodes(WEEKLY, 2)  # episodes 3 and 4: 16 and 23 days ahead
+    report = await world.run_sync()
+    assert report.airings == 2 and [r[1] for r in world.releases()] == [1, 2]
+    await world.deliver_until(NOW + 3 * D)
+    report = await world.run_sync()  # episode 3 is 13 days ahead now
+    assert [r[1] for r in world.releases()] == [1, 2, 3]
+    third = NOW + 16 * D
+    assert world.release(WEEKLY, 3)[2:] == (epoch(third), "exact", "scheduled", 1)
+    assert {(r[2], r[3], r[5], r[6]) for r in world.outbox() if r[1] == 3} == {
+        ("reminder", 7 * 86400, CHANNEL_A, epoch(third - 7 * D)),
+        ("reminder", 86400, CHANNEL_A, epoch(third - D)),
+        ("reminder", 3600, CHANNEL_A, epoch(third - H)),
+        ("announcement", 0, CHANNEL_A, epoch(third)),
+    }
+    assert world.notices() == []
+
+
+# ----------------------------------------------------------------- vanished airings
+async def test_a_vanished_airing_is_checked_once_then_delayed_with_one_notice_and_can_return(
+    world: World, standin: AniListStandin
+) -> None:
+    await tell_a_about_episode_5(world)
+    await world.follow(GUILD_B, OSHI_NO_KO)
+    standin.catalogue.remove_airing(OSHI_NO_KO, 5)
+    asked = len(standin.requests)
+    report = await world.run_sync()
+    assert (report.complete, report.requests, report.rechecked) == (True, 3, 1)
+    rechecks = [r for r in standin.requests[asked:] if r.root == "Media"]
+    assert [r.variables for r in rechecks] == [{"id": OSHI_NO_KO}]
+    assert world.release(OSHI_NO_KO, 5)[2:] == (None, "tba", "delayed", 2)
+    assert [(r[1], r[5]) for r in world.notices()] == [(5, CHANNEL_A)]
+    assert [r for r in world.outbox() if r[1] == 5 and r[2] != "notice"] == []
+    # Checked once: the next sync asks the window only, and changes nothing.
+    before = world.outbox(None)
+    report = await world.run_sync()
+    assert (report.requests, report.rechecked) == (2, 0)
+    assert world.outbox(None) == before
+    await world.deliver_until(world.clock.now + timedelta(minutes=1))
+    assert world.posted(NOTICE) == [(OSHI_NO_KO, 5, "notice", CHANNEL_A)]
+
+    # It comes back three hours later than it was: scheduled again, for both guilds.
+    back = EP5 + 3 * H
+    standin.catalogue.add_airing(OSHI_NO_KO, 5, back)
+    report = await world.run_sync()
+    assert report.rechecked == 0
+    assert world.release(OSHI_NO_KO, 5)[2:] == (epoch(back), "exact", "scheduled", 3)
+    assert {(r[2], r[5], r[6]) for r in world.outbox() if r[1] == 5 and r[3] in (0, 86400)} == {
+        ("announcement", CHANNEL_A, epoch(back)),
+        ("announcement", CHANNEL_B, epoch(back)),
+        ("reminder", CHANNEL_A, epoch(back - D)),
+        ("reminder", CHANNEL_B, epoch(back - D)),
+    }
+    await world.deliver_until(back + timedelta(minutes=1))
+    assert world.posted(NOTICE) == [(OSHI_NO_KO, 5, "notice", CHANNEL_A)]
+    assert sorted(p[3] for p in world.posted(ANNOUNCEMENT) if p[1] == 5) == [CHANNEL_A, CHANNEL_B]
+
+
+async def test_an_airing_moved_past_the_window_is_found_by_the_recheck_and_moved(
+    world: World, standin: AniListStandin
+) -> None:
+    # A week off: every later episode lands a week later; episode 6 leaves the window.
+    await world.follow(GUILD_A, OSHI_NO_KO)
+    await world.deliver_until(EP4 + timedelta(minutes=1))
+    await world.run_sync()
+    for episode in range(6, 14):
+        standin.catalogue.move_airing(OSHI_NO_KO, episode, EP4 + (episode - 3) * WEEK)
+    report = await world.run_sync()
+    assert (report.requests, report.rechecked) == (3, 1)
+    assert world.release(OSHI_NO_KO, 6)[2:] == (epoch(EP6 + WEEK), "exact", "delayed", 2)
+    # Beyond the window the others are not known to have moved yet: each is re-checked
+    # when its old time enters the window, a week before its first reminder.
+    assert world.release(OSHI_NO_KO, 7)[2:] == (epoch(EP6 + WEEK), "exact", "scheduled", 1)
+    assert world.notices() == []  # nobody was told of episode 6 yet
+    await world.deliver_until(EP4 + 6 * D)
+    assert (await world.run_sync()).rechecked == 0
+    await world.deliver_until(EP4 + 7 * D + timedelta(minutes=1))
+    report = await world.run_sync()
+    assert (report.requests, report.rechecked) == (3, 1)
+    assert world.release(OSHI_NO_KO, 7)[2:] == (epoch(EP6 + 2 * WEEK), "exact", "delayed", 2)
+    assert world.notices() == []
+    assert not [p for p in world.posted() if p[1] in (6, 7)]
+
+
+# ----------------------------------------------------------------- cancelled, finished
+async def test_a_cancelled_show_cancels_what_is_ahead_with_one_notice_and_stops_syncing(
+    world: World, standin: AniListStandin
+) -> None:
+    await tell_a_about_episode_5(world)
+    standin.catalogue.cancel(OSHI_NO_KO, world.clock.now)
+    report = await world.run_sync()
+    assert (report.complete, report.rechecked) == (True, 0)
+    statuses = {r[1]: r[4] for r in world.releases()}
+    assert statuses == {4: "scheduled", **{e: "cancelled" for e in range(5, 14)}}
+    # Episode 4 aired before: it stays as it was, and owes nothing.
+    assert world.release(OSHI_NO_KO, 4)[2:4] == (epoch(EP4), "exact")
+    assert [(r[1], r[5]) for r in world.notices()] == [(5, CHANNEL_A)]
+    assert [r for r in world.outbox() if r[2] != "notice"] == []
+    asked = len(standin.requests)
+    report = await world.run_sync()
+    assert (report.shows, report.requests) == (0, 0)
+    assert len(standin.requests) == asked
+    await world.deliver_until(world.clock.now + timedelta(minutes=1))
+    assert world.posted(NOTICE) == [(OSHI_NO_KO, 5, "notice", CHANNEL_A)]
+
+
+async def test_a_finished_show_stops_syncing_and_the_others_go_on(
+    world: World, standin: AniListStandin
+) -> None:
+    await world.follow(GUILD_A, OSHI_NO_KO)
+    await world.follow(GUILD_A, ANNOUNCED_MOVIE)
+    await world.run_sync()
+    standin.catalogue.finish(ANNOUNCED_MOVIE)
+    await world.run_sync()
+    asked = len(standin.requests)
+    report = await world.run_sync()
+    assert (report.shows, report.requests) == (1, 2)
+    asked_for = [r.variables.get("ids") for r in standin.requests[asked:]]
+    assert asked_for == [[OSHI_NO_KO], [OSHI_NO_KO]]
+
+
+# ----------------------------------------------------------------- two guilds
+async def test_two_guilds_get_their_own_rows_until_each_unfollows(
+    world: World, standin: AniListStandin
+) -> None:
+    await world.engine.settings.set_delay(GUILD_B, "1h")
+    await world.follow(GUILD_A, OSHI_NO_KO)
+    await world.follow(GUILD_B, OSHI_NO_KO)
+    announced = {(r[1], r[5]): r[6] for r in world.outbox() if r[2] == "announcement"}
+    assert announced[(4, CHANNEL_A)] == epoch(EP4)
+    assert announced[(4, CHANNEL_B)] == epoch(EP4 + H)
+    guilds = world.engine.rows("SELECT DISTINCT target_id, guild_id FROM deliveries ORDER BY 1")
+    assert guilds == [(CHANNEL_A, GUILD_A), (CHANNEL_B, GUILD_B)]
+    standin.catalogue.move_airing(OSHI_NO_KO, 4, EP4 + 2 * H)
+    await world.run_sync()
+    assert pending_times(world, 4) >= {
+        ("announcement", 0, CHANNEL_A, epoch(EP4 + 2 * H)),
+        ("announcement", 0, CHANNEL_B, epoch(EP4 + 3 * H)),
+    }
+
+    show_id = world.engine.rows(
+        "SELECT show_id FROM catalog_media WHERE anilist_id = ?", (OSHI_NO_KO,)
+    )[0][0]
+    a_rows = [r for r in world.outbox() if r[5] == CHANNEL_A]
+    await world.engine.follows.unfollow(GUILD_B, CHANNEL_B, str(show_id))
+    assert [r for r in world.outbox() if r[5] == CHANNEL_B] == []
+    assert {r[7] for r in world.outbox(None) if r[5] == CHANNEL_B} == {"skipped"}
+    assert [r for r in world.outbox() if r[5] == CHANNEL_A] == a_rows
+    assert (await world.run_sync()).requests == 2
+    await world.engine.follows.unfollow(GUILD_A, CHANNEL_A, str(show_id))
+    asked = len(standin.requests)
+    report = await world.run_sync()
+    assert (report.shows, report.requests, len(standin.requests)) == (0, 0, asked)
+    assert world.outbox() == []
+
+
+# ----------------------------------------------------------------- a date made exact
+async def test_the_date_only_release_becomes_exact_without_a_notice(
+    world: World, standin: AniListStandin
+) -> None:
+    standin.catalogue.add(
+        StandinMedia(DATED, "Dated Stand-in", status="NOT_YET_RELEASED", start_date=(2026, 1, 20))
+    )
+    await world.follow(GUILD_A, DATED)
+    tokyo_day = datetime(2026, 1, 19, 15, 0, tzinfo=UTC)  # 20 January, 00:00 in Tokyo
+    assert world.releases() == [(DATED, None, epoch(tokyo_day), "day", "scheduled", 1)]
+    await world.deliver_until(tokyo_day - 7 * D + H)
+    assert world.posted() == [(DATED, None, "reminder", CHANNEL_A)]  # its 7-day reminder
+    first = datetime(2026, 1, 20, 14, 0, tzinfo=UTC)  # 23:00 in Tokyo
+    standin.catalogue.add_airing(DATED, 1, first)
+    await world.run_sync()
+    assert world.releases() == [(DATED, 1, epoch(first), "exact", "scheduled", 2)]
+    assert world.notices() == []
+    assert {(r[2], r[3], r[6]) for r in world.outbox()} == {
+        ("reminder", 86400, epoch(first - D)),
+        ("reminder", 3600, epoch(first - H)),
+        ("announcement", 0, epoch(first)),
+    }
+    await world.deliver_until(first + timedelta(minutes=1))
+    assert [p[2] for p in world.posted()] == ["reminder", "reminder", "reminder", "announcement"]
+
+
+# ----------------------------------------------------------------- failures
+FAULTS = [
+    pytest.param("slow", {"delay": 0.8}, id="slower-than-the-timeout"),
+    pytest.param("status", {"status": 500}, id="500"),
+    pytest.param("status", {"status": 503}, id="503"),
+    pytest.param("disabled", {}, id="403-disabled"),
+    pytest.param("html", {}, id="html"),
+    pytest.param("errors_in_200", {}, id="errors-in-200"),
+    pytest.param("malformed_json", {}, id="malformed-json"),
+    pytest.param("partial", {}, id="partial-data"),
+]
+
+
+@pytest.mark.parametrize("part", ["metadata", "airings"])
+@pytest.mark.parametrize(("fault", "options"), FAULTS)
+async def test_a_failing_sync_keeps_what_it_knew_and_the_next_applies_the_change(
+    world: World,
+    standin: AniListStandin,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+    options: dict[str, float],
+    part: str,
+) -> None:
+    await tell_a_about_episode_5(world)
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP5 + D)
+    standin.catalogue.remove_airing(OSHI_NO_KO, 6)
+    before = (world.releases(), world.outbox(None))
+    if part == "metadata":
+        standin.fail(fault, count=None, **options)  # type: ignore[arg-type]
+    else:
+
+        def break_after_metadata(request: object) -> None:
+            if getattr(request, "root", "") == "Page.media":
+                standin.fail(fault, count=None, **options)  # type: ignore[arg-type]
+
+        standin.after_answer = break_after_metadata
+    caplog.set_level(logging.WARNING, logger="bot.anilist")
+    report = await world.run_sync()
+    assert not report.complete
+    assert report.requests == (5 if part == "metadata" else 6)  # 5 tries of the failing one
+    assert (world.releases(), world.outbox(None)) == before
+    outage = [r for r in caplog.records if "not answering" in r.getMessage()]
+    assert len(outage) == 1
+
+    standin.after_answer = None
+    standin.heal()
+    report = await world.run_sync()
+    assert report.complete and report.rechecked == 1
+    assert world.release(OSHI_NO_KO, 5)[2:] == (epoch(EP5 + D), "exact", "delayed", 2)
+    assert world.release(OSHI_NO_KO, 6)[2:] == (None, "tba", "delayed", 2)
+    assert [(r[1], r[5]) for r in world.notices()] == [(5, CHANNEL_A)]
+    assert [r for r in caplog.records if "not answering" in r.getMessage()] == outage
+    assert len([r for r in caplog.records if "answers again" in r.getMessage()]) == 1
+
+
+async def test_an_outage_over_several_syncs_is_one_log_line_and_loses_nothing(
+    world: World, standin: AniListStandin, caplog: pytest.LogCaptureFixture
+) -> None:
+    await tell_a_about_episode_5(world)
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP5 + D)
+    before = (world.releases(), world.outbox(None))
+    standin.fail("status", count=None, status=502)
+    caplog.set_level(logging.WARNING, logger="bot.anilist")
+    for _ in range(3):
+        report = await world.run_sync()
+        assert not report.complete
+        assert (world.releases(), world.outbox(None)) == before
+    failed = [r for r in standin.requests if r.status == 502]
+    assert len(failed) == 15
+    # Backing off: each retry waited longer than the one before (on the injected clock).
+    gaps = [(b.at - a.at).total_seconds() for a, b in itertools.pairwise(failed)]
+    assert gaps[1] > gaps[0] and max(gaps) <= 600 + 60
+    # What was owed before the outage is still delivered meanwhile.
+    await world.deliver_until(EP5 - H + timedelta(minutes=1))
+    assert (OSHI_NO_KO, 5, "reminder", CHANNEL_A) in world.posted(REMINDER)
+    standin.heal()
+    assert (await world.run_sync()).complete
+    assert world.release(OSHI_NO_KO, 5)[2:4] == (epoch(EP5 + D), "exact")
+    messages = [r.getMessage() for r in caplog.records]
+    assert len([m for m in messages if "not answering" in m]) == 1
+    assert len([m for m in messages if "answers again" in m]) == 1
+
+
+async def test_a_429_pauses_for_retry_after_and_the_sync_completes(
+    world: World, standin: AniListStandin, clock: SyncClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await world.follow(GUILD_A, OSHI_NO_KO)
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP5 + D)
+    # Another program on the same address spends AniList's real budget (30 a minute).
+    from tests.anilist.sync_world import make_client
+
+    other = make_client(standin.url, clock, budget=90)
+    try:
+        for _ in range(29):  # the follow above was the 30th
+            await other.media([OSHI_NO_KO])
+    finally:
+        await other.close()
+    caplog.set_level(logging.WARNING, logger="bot.anilist")
+    asked = len(standin.requests)
+    report = await world.run_sync()
+    assert report.complete and report.requests == 3
+    refused, retried = standin.requests[asked], standin.requests[asked + 1]
+    assert refused.status == 429 and retried.status == 200
+    assert (retried.at - refused.at).total_seconds() >= 60  # Retry-After said 60
+    assert world.release(OSHI_NO_KO, 5)[2:4] == (epoch(EP5 + D), "exact")
+    assert len([r for r in caplog.records if "not answering" in r.getMessage()]) == 1
