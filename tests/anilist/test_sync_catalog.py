@@ -9,8 +9,12 @@ Discord. One injected clock drives it all (see sync_world.py).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
+import signal
+import sqlite3
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +24,14 @@ import pytest
 from bot.domain.models import DeliveryKind
 from bot.services.catalog import FollowStatus
 from tests.anilist.clock import NOW
-from tests.anilist.sync_world import SyncClock, World, start_world, stop_world
-from tests.anilist_standin import AniListStandin, StandinMedia
+from tests.anilist.sync_world import (
+    SyncClock,
+    World,
+    start_world,
+    stop_world,
+    sync_in_process,
+)
+from tests.anilist_standin import AniListStandin, StandinMedia, bulk_catalogue
 from tests.anilist_standin.data import ANNOUNCED_MOVIE, OSHI_NO_KO, WEEK
 
 D = timedelta(days=1)
@@ -465,3 +475,131 @@ async def test_a_429_pauses_for_retry_after_and_the_sync_completes(
     assert (retried.at - refused.at).total_seconds() >= 60  # Retry-After said 60
     assert world.release(OSHI_NO_KO, 5)[2:4] == (epoch(EP5 + D), "exact")
     assert len([r for r in caplog.records if "not answering" in r.getMessage()]) == 1
+
+
+# ----------------------------------------------------------------- SIGKILL mid-sync
+BULK = 60  # two metadata requests, three pages of airings
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def outbox_of(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as connection:
+        return list(
+            connection.execute(
+                """
+                SELECT c.anilist_id, r.episode, d.kind, d.offset_seconds, d.revision, d.target_id,
+                       d.due_at, d.status, d.old_starts_at
+                FROM deliveries d JOIN releases r ON r.id = d.release_id
+                JOIN catalog_media c ON c.show_id = r.show_id
+                ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+                """
+            )
+        )
+
+
+def releases_of(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as connection:
+        return list(
+            connection.execute(
+                """
+                SELECT c.anilist_id, r.episode, r.label, r.starts_at, r.precision, r.status,
+                       r.revision, r.revised_at
+                FROM releases r JOIN catalog_media c ON c.show_id = r.show_id
+                ORDER BY 1, 2
+                """
+            )
+        )
+
+
+def copy_database(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+
+
+@pytest.mark.parametrize(
+    "killed_during",
+    [
+        pytest.param(2, id="second-metadata-request"),
+        pytest.param(4, id="second-airings-page"),
+        pytest.param(6, id="a-recheck"),
+    ],
+)
+async def test_a_sync_killed_mid_way_then_run_again_equals_one_clean_sync(
+    world: World, standin: AniListStandin, tmp_path: Path, killed_during: int
+) -> None:
+    standin.mode = "off"  # two processes with clocks of their own ask it at once
+    standin.catalogue = bulk_catalogue(BULK, world.clock.now)
+    ids = [200_000 + n for n in range(BULK)]
+    for chunk in (ids[:50], ids[50:]):
+        media = await world.client.media(chunk)
+        airings = await world.client.airings(chunk, world.clock.now, world.clock.now + 14 * D)
+        for item in media:
+            mine = [a for a in airings if a.anilist_id == item.anilist_id]
+            await world.catalog.follow(GUILD_A, item, mine, None, None, True, world.clock.now)
+    # Some targets are told (one-hour reminders of the first few shows), then AniList moves,
+    # drops, cancels and adds, across both metadata chunks and every airings page.
+    await world.deliver_until(world.clock.now + 30 * timedelta(minutes=1))
+    told = {p[0] for p in world.posted(REMINDER)}
+    assert len(told) >= 3
+    now = world.clock.now
+    catalogue = standin.catalogue
+    for anilist_id in ids[:8]:
+        catalogue.move_airing(anilist_id, 4, catalogue.airing(anilist_id, 4).airing_at + 86400)
+    for anilist_id in (ids[20], ids[55]):
+        catalogue.remove_airing(anilist_id, 5)
+    catalogue.cancel(ids[52], now)
+    catalogue.add_airing(ids[30], 6, catalogue.airing(ids[30], 5).airing_at + 3600)
+
+    path = world.engine.path
+    clean = tmp_path / "clean.db"
+    copy_database(path, clean)
+    base = len(standin.requests)
+    before = releases_of(path)
+
+    def stall(request: object) -> None:
+        if len(standin.requests) == base + killed_during - 1:
+            standin.fail("slow", delay=3.0)  # the next request hangs: the kill lands there
+
+    standin.after_answer = stall
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.anilist.sync_world",
+        str(path),
+        standin.url,
+        now.isoformat(),
+        cwd=REPOSITORY,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(30):
+            while len(standin.requests) < base + killed_during:
+                assert process.returncode is None, await process.communicate()
+                await asyncio.sleep(0.02)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.communicate()
+    assert process.returncode == -signal.SIGKILL
+    standin.after_answer = None
+    standin.heal()
+    stalled = standin.requests[base + killed_during - 1]
+    assert stalled.fault == "slow"
+    if killed_during == 6:
+        assert stalled.root == "Media"  # the first re-check of a dropped episode
+    half_done = releases_of(path)
+
+    # The sync again, in full, from the same moment; and a clean one on the copy.
+    again = await sync_in_process(path, standin.url, now)
+    reference = await sync_in_process(clean, standin.url, now)
+    assert again.complete and reference.complete
+    assert releases_of(path) == releases_of(clean)
+    assert outbox_of(path) == outbox_of(clean)
+    # The controls: the killed sync had stored part of it (past the second metadata
+    # request: the cancelled show), and the clean one changed what it had not yet.
+    assert (half_done != before) is (killed_during > 2)
+    assert half_done != releases_of(clean)
+    notices = [row for row in outbox_of(clean) if row[2] == "notice"]
+    assert {row[0] for row in notices} == {i for i in ids[:8] if i in told}
+    episodes = [(row[0], row[1]) for row in releases_of(path)]
+    assert len(episodes) == len(set(episodes))
