@@ -79,6 +79,13 @@ async def tell_a_about_episode_5(world: World) -> None:
     assert (OSHI_NO_KO, 5, "reminder", CHANNEL_A) in world.posted(REMINDER)
 
 
+async def live(world: World, until: datetime, every: timedelta = D) -> None:
+    """Let time pass as in the bot: a sync every `every`, messages delivered when due."""
+    while world.clock.now < until:
+        await world.deliver_until(min(world.clock.now + every, until))
+        await world.run_sync()
+
+
 def pending_times(world: World, episode: int) -> set[tuple[str, int, int, int]]:
     """(kind, offset, target, due) of the pending rows about one Oshi no Ko episode."""
     return {
@@ -603,3 +610,150 @@ async def test_a_sync_killed_mid_way_then_run_again_equals_one_clean_sync(
     assert {row[0] for row in notices} == {i for i in ids[:8] if i in told}
     episodes = [(row[0], row[1]) for row in releases_of(path)]
     assert len(episodes) == len(set(episodes))
+
+
+# ----------------------------------------------------------------- AniList as it behaves
+async def test_past_rows_vanishing_while_a_show_airs_change_nothing(
+    world: World, standin: AniListStandin
+) -> None:
+    await world.engine.settings.set_delay(GUILD_B, "2h")
+    await world.follow(GUILD_A, OSHI_NO_KO)
+    await world.follow(GUILD_B, OSHI_NO_KO)
+    await world.deliver_until(EP4 + H)  # aired; B is told two hours after the broadcast
+    assert (OSHI_NO_KO, 4, "announcement", CHANNEL_B) not in world.posted()
+    for episode in (1, 2, 3, 4):
+        standin.catalogue.remove_airing(OSHI_NO_KO, episode)
+    before = (world.releases(), world.outbox(None))
+    report = await world.run_sync()
+    assert (report.complete, report.requests, report.rechecked) == (True, 2, 0)
+    assert (world.releases(), world.outbox(None)) == before
+    await world.deliver_until(EP4 + 2 * H + timedelta(minutes=1))
+    assert (OSHI_NO_KO, 4, "announcement", CHANNEL_B) in world.posted()
+
+
+async def test_a_double_episode_premiere_announces_both_in_one_message(
+    world: World, standin: AniListStandin
+) -> None:
+    premiere = NOW + 10 * D
+    standin.catalogue.add(
+        StandinMedia(WEEKLY, "Premiere Stand-in", status="NOT_YET_RELEASED", episodes=12)
+    )
+    standin.catalogue.add_weekly(WEEKLY, premiere, range(1, 4))
+    await world.follow(GUILD_A, WEEKLY)
+    await world.deliver_until(premiere - 7 * D + H)  # told: episode 1's 7-day reminder
+    # Episodes 1 and 2 air together: episode 2 is brought forward a week, 3 follows.
+    standin.catalogue.move_airing(WEEKLY, 2, premiere)
+    standin.catalogue.move_airing(WEEKLY, 3, premiere + WEEK)
+    await world.run_sync()
+    assert [r[1:] for r in world.releases()] == [
+        (1, epoch(premiere), "exact", "scheduled", 1),
+        (2, epoch(premiere), "exact", "scheduled", 2),
+        (3, epoch(premiere + WEEK), "exact", "scheduled", 2),
+    ]
+    assert world.notices() == []  # nobody had been told of episodes 2 or 3
+    await world.deliver_until(premiere + timedelta(minutes=1))
+    # One message at the premiere: both announcements (and episode 3's 7-day reminder).
+    (message,) = [m for m in world.messages() if m.at == premiere]
+    assert sorted((k.kind.value, k.offset_seconds) for k in message.keys) == [
+        ("announcement", 0),
+        ("announcement", 0),
+        ("reminder", 7 * 86400),
+    ]
+    assert world.posted(ANNOUNCEMENT) == [
+        (WEEKLY, 1, "announcement", CHANNEL_A),
+        (WEEKLY, 2, "announcement", CHANNEL_A),
+    ]
+
+
+async def test_regenerated_airing_ids_change_nothing(world: World, standin: AniListStandin) -> None:
+    await world.follow(GUILD_A, OSHI_NO_KO)
+    before = (world.releases(), world.outbox(None))
+    standin.catalogue.regenerate_ids(OSHI_NO_KO)
+    report = await world.run_sync()
+    assert (report.requests, report.rechecked) == (2, 0)
+    assert (world.releases(), world.outbox(None)) == before
+
+
+async def test_a_growing_episode_count_moves_the_finale(
+    world: World, standin: AniListStandin
+) -> None:
+    await world.follow(GUILD_A, OSHI_NO_KO, CHANNEL_B, episodes=False)
+    assert {r[1] for r in world.outbox() if r[5] == CHANNEL_B} == {13}  # the finale
+    standin.catalogue.add_episodes(OSHI_NO_KO, 11)  # a second cour: 24 episodes
+    report = await world.run_sync()
+    assert report.rechecked == 0
+    assert {r[1] for r in world.outbox() if r[5] == CHANNEL_B} == set()
+    assert {r[7] for r in world.outbox(None) if r[5] == CHANNEL_B} == {"skipped"}
+    assert world.notices() == []
+    # The announcement channel still gets every episode, the 13th included.
+    assert {r[1] for r in world.outbox() if r[5] == CHANNEL_A} == set(range(4, 14))
+
+
+async def test_an_airing_at_the_very_end_of_the_window_is_seen(
+    world: World, standin: AniListStandin
+) -> None:
+    await world.follow(GUILD_A, OSHI_NO_KO)
+    edge = world.clock.now + timedelta(days=14)
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, edge)
+    report = await world.run_sync()
+    assert (report.airings, report.rechecked) == (2, 0)
+    assert world.release(OSHI_NO_KO, 5)[2:4] == (epoch(edge), "exact")
+    # A second past the end is not in the window: it is re-checked, found and moved.
+    beyond = world.clock.now + timedelta(days=14, seconds=5)
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, beyond)
+    report = await world.run_sync()
+    assert (report.airings, report.rechecked) == (1, 1)
+    assert world.release(OSHI_NO_KO, 5)[2:4] == (epoch(beyond), "exact")
+
+
+async def test_airings_that_appear_after_the_start_date_passed_are_scheduled(
+    world: World, standin: AniListStandin
+) -> None:
+    # AniList knew the start date (past) but no airings yet: the show's one dated release
+    # is history. When the schedule is entered, the episodes ahead are owed as usual.
+    standin.catalogue.add(StandinMedia(DATED, "Late Schedule", start_date=(2026, 1, 1)))
+    await world.follow(GUILD_A, DATED)
+    new_year_tokyo = datetime(2025, 12, 31, 15, 0, tzinfo=UTC)
+    assert [r[1:] for r in world.releases()] == [
+        (None, epoch(new_year_tokyo), "day", "released", 1)
+    ]
+    standin.catalogue.add_weekly(DATED, NOW + D, range(2, 4))
+    await world.run_sync()
+    assert world.release(DATED, 2)[2:] == (epoch(NOW + D), "exact", "scheduled", 1)
+    assert {(r[1], r[2]) for r in world.outbox() if r[3] == 0} == {
+        (2, "announcement"),
+        (3, "announcement"),
+    }
+
+
+async def test_a_premiere_date_that_passed_is_not_moved_by_a_later_first_airing(
+    world: World, standin: AniListStandin
+) -> None:
+    # Announced for 8 January (a day), and announced then; AniList enters the schedule
+    # two weeks later from episode 3 on: that is episode 3, not the premiere moving.
+    standin.catalogue.add(StandinMedia(DATED, "Late Schedule", start_date=(2026, 1, 8)))
+    await world.follow(GUILD_A, DATED)
+    eighth_tokyo = datetime(2026, 1, 7, 15, 0, tzinfo=UTC)
+    await world.deliver_until(eighth_tokyo + D)
+    assert world.posted() == [(DATED, None, "announcement", CHANNEL_A)]
+    third = NOW + 15 * D
+    standin.catalogue.add_airing(DATED, 3, third)
+    await world.deliver_until(third - 14 * D + H)
+    await world.run_sync()
+    assert [r[1:] for r in world.releases()] == [
+        (None, epoch(eighth_tokyo), "day", "scheduled", 1),
+        (3, epoch(third), "exact", "scheduled", 1),
+    ]
+    assert world.notices() == []
+    assert {(r[1], r[2], r[3]) for r in world.outbox()} == {
+        (3, "reminder", 7 * 86400),
+        (3, "reminder", 86400),
+        (3, "reminder", 3600),
+        (3, "announcement", 0),
+    }
+    # AniList corrects the start date it had: history, not a move worth a notice.
+    standin.catalogue.media[DATED].start_date = (2026, 1, 6)
+    before = world.outbox(None)
+    await world.run_sync()
+    assert world.release(DATED, None)[2:4] == (epoch(eighth_tokyo), "day")
+    assert world.outbox(None) == before
