@@ -757,3 +757,25 @@ async def test_a_premiere_date_that_passed_is_not_moved_by_a_later_first_airing(
     await world.run_sync()
     assert world.release(DATED, None)[2:4] == (epoch(eighth_tokyo), "day")
     assert world.outbox(None) == before
+
+
+async def test_a_finished_show_drops_the_episodes_anilist_no_longer_lists(
+    world: World, standin: AniListStandin
+) -> None:
+    # The show ends early: three episodes fewer, the last of them beyond the window. It
+    # is not synced again, so nothing of it may be left to announce.
+    await world.follow(GUILD_A, OSHI_NO_KO)
+    for episode in (11, 12, 13):
+        standin.catalogue.remove_airing(OSHI_NO_KO, episode)
+    standin.catalogue.media[OSHI_NO_KO].episodes = 10
+    ten = NOW + D + 6 * WEEK
+    await live(world, until=ten + timedelta(minutes=1))
+    standin.catalogue.finish(OSHI_NO_KO)
+    await world.run_sync()
+    assert (await world.run_sync()).requests == 0  # no longer synced
+    assert [r[1:] for r in world.releases() if r[1] in (11, 12, 13)] == [
+        (episode, None, "tba", "delayed", 2) for episode in (11, 12, 13)
+    ]
+    await world.deliver_until(NOW + D + 10 * WEEK)
+    assert not [p for p in world.posted() if p[1] in (11, 12, 13)]
+    assert (OSHI_NO_KO, 10, "announcement", CHANNEL_A) in world.posted()  # the control
