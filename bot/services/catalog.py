@@ -183,6 +183,10 @@ class CatalogService:
                 changed.append(await dated_release(tx, show, media, now))
             else:
                 changed += await redate(tx, of_show, media, now)
+            if media.status is MediaStatus.CANCELLED:
+                # Not synced again: what AniList cancelled is never owed.
+                placed = await catalog.show_releases(tx, show.show.id)
+                changed += await cancel(tx, placed.values(), now)
             await follows.save_follow(
                 tx,
                 guild_id=guild_id,

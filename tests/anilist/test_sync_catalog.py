@@ -779,3 +779,66 @@ async def test_a_finished_show_drops_the_episodes_anilist_no_longer_lists(
     await world.deliver_until(NOW + D + 10 * WEEK)
     assert not [p for p in world.posted() if p[1] in (11, 12, 13)]
     assert (OSHI_NO_KO, 10, "announcement", CHANNEL_A) in world.posted()  # the control
+
+
+async def test_a_move_under_thirty_minutes_tells_nobody_and_repeats_no_reminder(
+    world: World, standin: AniListStandin
+) -> None:
+    await tell_a_about_episode_5(world)
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP5 + timedelta(minutes=20))
+    await world.run_sync()
+    assert world.release(OSHI_NO_KO, 5)[2:] == (
+        epoch(EP5 + timedelta(minutes=20)),
+        "exact",
+        "scheduled",
+        2,
+    )
+    assert world.notices() == []
+    assert ("reminder", 7 * 86400) not in {(r[2], r[3]) for r in world.outbox() if r[1] == 5}
+    await world.deliver_until(EP5 + H)
+    assert [p[2] for p in world.posted() if p[1] == 5] == [
+        "reminder",  # the 7-day one, before the move
+        "reminder",
+        "reminder",
+        "announcement",
+    ]
+
+
+async def test_many_changes_applied_twice_change_nothing_the_second_time(
+    world: World, standin: AniListStandin
+) -> None:
+    standin.catalogue.add(StandinMedia(WEEKLY, "Weekly Stand-in", start_date=(2026, 1, 8)))
+    standin.catalogue.add_weekly(WEEKLY, NOW + 2 * D, range(1, 3))
+    await tell_a_about_episode_5(world)
+    await world.follow(GUILD_B, WEEKLY)
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP5 + D)
+    standin.catalogue.remove_airing(OSHI_NO_KO, 6)
+    standin.catalogue.add_airing(WEEKLY, 3, NOW + 12 * D)
+    standin.catalogue.cancel(WEEKLY, NOW + 5 * D)  # episode 2 dropped, then the show
+    first = await world.run_sync()
+    assert (first.complete, first.rechecked) == (True, 1)
+    after = (world.releases(), world.outbox(None))
+    assert after[0] != [] and world.notices() != []
+    second = await world.run_sync()
+    assert (second.requests, second.rechecked) == (2, 0)
+    assert (world.releases(), world.outbox(None)) == after
+
+
+async def test_following_a_show_anilist_cancelled_owes_nothing(
+    world: World, standin: AniListStandin
+) -> None:
+    standin.catalogue.add(
+        StandinMedia(DATED, "Cancelled Stand-in", status="CANCELLED", start_date=(2026, 2, 1))
+    )
+    await world.follow(GUILD_A, DATED)
+    assert world.outbox() == []
+    assert [r[4] for r in world.releases()] == ["cancelled"]
+    assert (await world.run_sync()).requests == 0  # not synced
+    # The control: the same show, announced and not cancelled, is owed its premiere.
+    standin.catalogue.add(
+        StandinMedia(
+            WEEKLY, "Announced Stand-in", status="NOT_YET_RELEASED", start_date=(2026, 2, 1)
+        )
+    )
+    await world.follow(GUILD_A, WEEKLY)
+    assert {(r[0], r[2]) for r in world.outbox() if r[3] == 0} == {(WEEKLY, "announcement")}
