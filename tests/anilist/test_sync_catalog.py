@@ -762,22 +762,29 @@ async def test_a_premiere_date_that_passed_is_not_moved_by_a_later_first_airing(
 async def test_a_finished_show_drops_the_episodes_anilist_no_longer_lists(
     world: World, standin: AniListStandin
 ) -> None:
-    # The show ends early: three episodes fewer, the last of them beyond the window. It
-    # is not synced again, so nothing of it may be left to announce.
+    # The show ends three episodes early: after episode 10 AniList drops 11 to 13 and
+    # calls it finished. Episode 13 is beyond the window, and the show is not synced again,
+    # so this sync must see it go too.
     await world.follow(GUILD_A, OSHI_NO_KO)
+    ten = NOW + D + 6 * WEEK
+    await live(world, until=ten + timedelta(minutes=1))
     for episode in (11, 12, 13):
         standin.catalogue.remove_airing(OSHI_NO_KO, episode)
     standin.catalogue.media[OSHI_NO_KO].episodes = 10
-    ten = NOW + D + 6 * WEEK
-    await live(world, until=ten + timedelta(minutes=1))
     standin.catalogue.finish(OSHI_NO_KO)
-    await world.run_sync()
+    report = await world.run_sync()
+    # One re-check of the show for its three missing episodes.
+    assert (report.requests, report.rechecked) == (3, 3)
     assert (await world.run_sync()).requests == 0  # no longer synced
     assert [r[1:] for r in world.releases() if r[1] in (11, 12, 13)] == [
         (episode, None, "tba", "delayed", 2) for episode in (11, 12, 13)
     ]
     await world.deliver_until(NOW + D + 10 * WEEK)
-    assert not [p for p in world.posted() if p[1] in (11, 12, 13)]
+    # Episode 11's 7-day reminder went out before; its notice is the only message since.
+    assert [p[1:3] for p in world.posted() if p[1] in (11, 12, 13)] == [
+        (11, "reminder"),
+        (11, "notice"),
+    ]
     assert (OSHI_NO_KO, 10, "announcement", CHANNEL_A) in world.posted()  # the control
 
 
