@@ -849,3 +849,25 @@ async def test_following_a_show_anilist_cancelled_owes_nothing(
     )
     await world.follow(GUILD_A, WEEKLY)
     assert {(r[0], r[2]) for r in world.outbox() if r[3] == 0} == {(WEEKLY, "announcement")}
+
+
+async def test_episode_numbers_bumped_after_a_double_episode_announce_each_broadcast_once(
+    world: World, standin: AniListStandin
+) -> None:
+    # Episodes 4 and 5 aired together: AniList's editors record 5 on a past date, which
+    # bumps every later number by one (episode 6 now airs when 5 was to).
+    await tell_a_about_episode_5(world)
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP4)
+    for episode in range(6, 14):
+        standin.catalogue.move_airing(OSHI_NO_KO, episode, EP4 + (episode - 5) * WEEK)
+    standin.catalogue.add_airing(OSHI_NO_KO, 14, EP4 + 9 * WEEK)
+    await live(world, until=EP6 + H)
+    assert world.release(OSHI_NO_KO, 5)[2:] == (None, "tba", "delayed", 2)
+    assert world.release(OSHI_NO_KO, 6)[2:4] == (epoch(EP5), "exact")
+    # Told of episode 5 (its 7-day reminder): one notice. Each broadcast announced once.
+    assert world.posted(NOTICE) == [(OSHI_NO_KO, 5, "notice", CHANNEL_A)]
+    announced = [
+        (m.at, k.release_id) for m in world.messages() for k in m.keys if k.kind is ANNOUNCEMENT
+    ]
+    assert [at for at, _ in announced] == [EP4, EP5, EP6]
+    assert [p[1] for p in world.posted(ANNOUNCEMENT)] == [4, 6, 7]
