@@ -32,7 +32,7 @@ from tests.support.engine import DEBOUNCE, Engine, FakeClock, FakeDiscord, Poste
 
 WINDOW = timedelta(days=14)
 #: Stands for AniList's 10 s timeout: the stand-in's "slow" fault waits longer than this.
-REQUEST_TIMEOUT_SECONDS = 0.5
+REQUEST_TIMEOUT_SECONDS = 1.0
 
 #: One outbox row: (AniList id, episode, kind, offset, revision, target, due_at, status).
 Row = tuple[int, int | None, str, int, int, int, int, str]

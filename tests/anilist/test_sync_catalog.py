@@ -378,7 +378,7 @@ async def test_the_date_only_release_becomes_exact_without_a_notice(
 
 # ----------------------------------------------------------------- failures
 FAULTS = [
-    pytest.param("slow", {"delay": 0.8}, id="slower-than-the-timeout"),
+    pytest.param("slow", {"delay": 1.3}, id="slower-than-the-timeout"),
     pytest.param("status", {"status": 500}, id="500"),
     pytest.param("status", {"status": 503}, id="503"),
     pytest.param("disabled", {}, id="403-disabled"),
@@ -871,3 +871,22 @@ async def test_episode_numbers_bumped_after_a_double_episode_announce_each_broad
     ]
     assert [at for at, _ in announced] == [EP4, EP5, EP6]
     assert [p[1] for p in world.posted(ANNOUNCEMENT)] == [4, 6, 7]
+
+
+async def test_a_move_undone_before_its_notice_goes_out_tells_nobody(
+    world: World, standin: AniListStandin
+) -> None:
+    await tell_a_about_episode_5(world)
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP5 + D)
+    await world.run_sync()
+    assert [r[5] for r in world.notices("pending")] == [CHANNEL_A]  # the control
+    standin.catalogue.move_airing(OSHI_NO_KO, 5, EP5)
+    await world.run_sync()  # seconds later, inside the notice's debounce
+    assert world.notices("pending") == []
+    await world.deliver_until(EP5 + timedelta(minutes=1))
+    assert [p[2] for p in world.posted() if p[1] == 5] == [
+        "reminder",  # 7 days before, not repeated
+        "reminder",
+        "reminder",
+        "announcement",
+    ]
