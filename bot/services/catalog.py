@@ -88,7 +88,8 @@ class CatalogService:
     ) -> list[tuple[int, int]]:
         """Apply the airing schedule read for these shows up to `window_end`: new episodes
         are scheduled, moved ones move. Return (AniList id, episode) of the scheduled
-        releases in the window that are no longer in it (to be checked once more)."""
+        releases in the window that are no longer in it (to be checked once more); of a
+        show that just finished, those ahead beyond the window too."""
         by_show: dict[int, list[Airing]] = defaultdict(list)
         for airing in airings:
             by_show[airing.anilist_id].append(airing)
@@ -109,7 +110,10 @@ class CatalogService:
                     and r.status in LIVE
                     and r.time.precision is Precision.EXACT
                     and r.time.at is not None
-                    and now < r.time.at <= window_end
+                    and now < r.time.at
+                    # A finished show is not synced again: whatever of it AniList no
+                    # longer lists is checked now, however far ahead.
+                    and (r.time.at <= window_end or show.sync_ended)
                 ]
             await self._reconcile(tx, touched, changed, now)
         return sorted(vanished)
@@ -179,6 +183,10 @@ class CatalogService:
                 changed.append(await dated_release(tx, show, media, now))
             else:
                 changed += await redate(tx, of_show, media, now)
+            if media.status is MediaStatus.CANCELLED:
+                # Not synced again: what AniList cancelled is never owed.
+                placed = await catalog.show_releases(tx, show.show.id)
+                changed += await cancel(tx, placed.values(), now)
             await follows.save_follow(
                 tx,
                 guild_id=guild_id,
