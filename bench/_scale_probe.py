@@ -190,6 +190,9 @@ async def dispatch(path: Path) -> dict[str, Any]:
     service = DeliveryService(database, sender, policy, utcnow)
     dispatcher = Dispatcher(service, utcnow)
     service.on_capacity = dispatcher.wake
+    from bot.memory import tune_garbage_collection
+
+    tune_garbage_collection()  # as `python -m bot` runs
     started = time.time()
     service.start()
     dispatcher.start()

@@ -25,6 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import utcnow
+from bot.memory import tune_garbage_collection
 from bot.services import reconcile
 from bot.services.audiences import FollowService
 from bot.services.changes import Changes
@@ -104,6 +105,7 @@ async def _timed(step: Callable[[int], Awaitable[object]]) -> list[float]:
 
 async def _measure(path: Path) -> dict[str, list[float]]:
     database = await Database.open(path)
+    tune_garbage_collection()  # as `python -m bot` runs
 
     def nothing(guild_id: int) -> None:
         return None

@@ -15,8 +15,9 @@ from bot.domain.models import TargetKind
 from bot.scheduling.ratelimit import RateLimiter
 from bot.services.batches import Batch
 from bot.services.delivery import DeliveryError
-from bot.ui.messages import OutgoingMessage, compose
-from bot.ui.remind import remind_view
+from bot.ui.catalog_messages import outgoing_message
+from bot.ui.messages import OutgoingMessage
+from bot.ui.streaming import message_view
 
 log = logging.getLogger(__name__)
 
@@ -54,28 +55,21 @@ class ChannelSender:
         await self._limiter.acquire()
 
     def fingerprint(self, batch: Batch) -> str:
-        return content_fingerprint(compose(batch.notifications, batch.ping_role_ids).content)
+        message = outgoing_message(batch.notifications, batch.ping_role_ids)
+        return content_fingerprint(message.content)
 
     async def send(self, batch: Batch) -> int:
         channel = await self._messageable(batch)
-        message = compose(
+        message = outgoing_message(
             batch.notifications,
             batch.ping_role_ids,
             remind_buttons=batch.target_kind is TargetKind.CHANNEL,
         )
-        titles = [n.release.show.title for n in batch.notifications]
-        # Catalog seam: a catalog announcement's streaming buttons (before "Remind me")
-        # come from its notification's `catalog` view (`CatalogView.media.streaming`).
         # The engine took this request's turn at the rate limiter (`wait_turn`) before it
         # checked the batch is still owed: the check is as fresh as the send.
         # A nonce makes discord.py send enforce_nonce: a resend within Discord's window
         # returns the first message instead of posting a second one.
-        return await _post(
-            channel,
-            message,
-            nonce=batch.nonce,
-            view=remind_view(message.remind_show_ids, _unique(titles)),
-        )
+        return await _post(channel, message, nonce=batch.nonce, view=message_view(message.buttons))
 
     async def post(self, channel_id: int, message: OutgoingMessage) -> int:
         """Post one message outside the outbox (`/settings test`), at the bot's pace.
@@ -199,11 +193,3 @@ def _lost(error: Exception) -> DeliveryError:
     return DeliveryError(
         f"connection: {type(error).__name__}", retryable=True, maybe_delivered=True
     )
-
-
-def _unique(titles: Sequence[str]) -> list[str]:
-    seen: list[str] = []
-    for title in titles:
-        if title not in seen:
-            seen.append(title)
-    return seen

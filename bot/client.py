@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.anilist.feature import AniList
 from bot.channel_sender import ChannelSender
 from bot.clock import Clock, utcnow
 from bot.config import Config, ConfigError, StartupError
@@ -33,6 +34,7 @@ COGS = (
     "cogs.countdown",
     "cogs.settings",
     "cogs.follows",
+    "cogs.anilist",
     "cogs.subscriptions",
     "cogs.guild_events",
     "cogs.help",
@@ -69,6 +71,8 @@ class Services:
     sender: ChannelSender
     #: The shared AniList catalog (imports, follows, what a sync read).
     catalog: CatalogService
+    #: AniList itself: the client, `/anilist follow` and the sync job.
+    anilist: AniList
 
 
 class AirdateBot(commands.Bot):
@@ -109,6 +113,7 @@ class AirdateBot(commands.Bot):
         self.dispatcher = services.dispatcher
         self.sender = services.sender
         self.catalog = services.catalog
+        self.anilist = services.anilist
         self._delivering = False
         self._refusal: StartupError | None = None
         self.tree.error(self.on_app_command_error)
@@ -127,6 +132,7 @@ class AirdateBot(commands.Bot):
         # too: a guild that removed the bot while it was down must not be posted to first.
 
     async def close(self) -> None:
+        await self.anilist.stop()
         await self.dispatcher.stop()
         await self.delivery.stop()
         await super().close()
@@ -164,6 +170,7 @@ class AirdateBot(commands.Bot):
             self._delivering = True
             self.delivery.start()
             self.dispatcher.start()
+            self.anilist.start()
 
     async def _sync_dev_guild(self, guild_id: int) -> None:
         guild = self.get_guild(guild_id)

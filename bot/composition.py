@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.anilist.autocomplete import AniListAutocomplete
+from bot.anilist.client import AniListClient
+from bot.anilist.feature import AniList
+from bot.anilist.follow import AniListFollower
+from bot.anilist.limiter import AniListLimiter
+from bot.anilist.sync import AniListSync, AniListSyncJob
 from bot.channel_sender import ChannelSender
 from bot.client import AirdateBot, Services
 from bot.clock import Clock, utcnow
@@ -44,6 +50,7 @@ def build_bot(
         dispatcher.wake()
 
     changes = Changes(database, clock, guild_changed, config.notice_debounce)
+    catalog = CatalogService(changes)
     services = Services(
         releases=ReleaseService(changes),
         guild_settings=SettingsService(changes),
@@ -53,9 +60,26 @@ def build_bot(
         delivery=delivery,
         dispatcher=dispatcher,
         sender=sender,
-        catalog=CatalogService(changes),
+        catalog=catalog,
+        anilist=build_anilist(config, catalog, clock),
     )
     bot = AirdateBot(config, database, services, clock=clock)
     # The bot is the connection the sender posts through; it exists only now.
     sender.post_through(bot)
     return bot
+
+
+def build_anilist(config: Config, catalog: CatalogService, clock: Clock) -> AniList:
+    """One limiter for every AniList request: searches, follows and the sync share it."""
+    client = AniListClient(
+        AniListLimiter(config.anilist_requests_per_minute, clock=clock),
+        url=config.anilist_api_url,
+        clock=clock,
+    )
+    sync = AniListSync(client, catalog, window=config.anilist_window, clock=clock)
+    return AniList(
+        client=client,
+        follower=AniListFollower(client, catalog, window=config.anilist_window, clock=clock),
+        autocomplete=AniListAutocomplete(client, catalog.search, clock=clock),
+        sync_job=AniListSyncJob(sync, config.anilist_sync_interval, clock=clock),
+    )

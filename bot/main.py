@@ -19,6 +19,7 @@ import yarl
 
 from bot.composition import build_bot
 from bot.config import Config, ConfigError, DiscordUnreachable
+from bot.memory import tune_garbage_collection
 from bot.services.delivery import DeliveryPolicy
 from bot.storage.database import Database, UnusableDatabase
 
@@ -57,6 +58,7 @@ async def run(config: Config, policy: DeliveryPolicy | None = None) -> None:
         raise ConfigError(str(error)) from None
     try:
         async with build_bot(config, database, policy=policy) as bot:
+            tune_garbage_collection()
             await log_in(bot, config.token.reveal())
             gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
             await check_gateway(gateway)

@@ -99,7 +99,8 @@ class CatalogService:
     ) -> list[tuple[int, int]]:
         """Apply the airing schedule read for these shows up to `window_end`: new episodes
         are scheduled, moved ones move. Return (AniList id, episode) of the scheduled
-        releases in the window that are no longer in it (to be checked once more)."""
+        releases in the window that are no longer in it (to be checked once more); of a
+        show that just finished, those ahead beyond the window too."""
         by_show: dict[int, list[Airing]] = defaultdict(list)
         for airing in airings:
             by_show[airing.anilist_id].append(airing)
@@ -121,7 +122,10 @@ class CatalogService:
                     and r.status in LIVE
                     and r.time.precision is Precision.EXACT
                     and r.time.at is not None
-                    and now < r.time.at <= window_end
+                    and now < r.time.at
+                    # A finished show is not synced again: whatever of it AniList no
+                    # longer lists is checked now, however far ahead.
+                    and (r.time.at <= window_end or show.sync_ended)
                 ]
             await self._reconcile(tx, touched, changed, now)
         return sorted(vanished)
@@ -191,6 +195,10 @@ class CatalogService:
                 changed.append(await dated_release(tx, show, media, now))
             else:
                 changed += await redate(tx, of_show, media, now)
+            if media.status is MediaStatus.CANCELLED:
+                # Not synced again: what AniList cancelled is never owed.
+                placed = await catalog.show_releases(tx, show.show.id)
+                changed += await cancel(tx, placed.values(), now)
             await follows.save_follow(
                 tx,
                 guild_id=guild_id,
@@ -207,11 +215,10 @@ class CatalogService:
             log.info("guild %s follows AniList %s in %s", guild_id, media.anilist_id, channel)
             return await _outcome(tx, FollowStatus.FOLLOWED, guild_id, show, channel, now)
 
-    async def search(self, typed: str) -> list[CatalogMedia]:
-        """The catalog's shows (already imported) one of whose titles or synonyms contains
-        `typed`: what `/anilist follow` autocomplete offers before asking AniList."""
+    async def search(self, text: str) -> list[CatalogMedia]:
+        """Shows already in the catalog whose titles contain `text` (autocomplete)."""
         async with self._changes.read() as tx:
-            return await catalog.search_media(tx, typed)
+            return await catalog.search_media(tx, text)
 
     async def view(self, release_id: int, guild_id: int) -> CatalogView | None:
         """What messages about a catalog release show in a guild (None: not a catalog one)."""

@@ -220,26 +220,6 @@ async def media_of(tx: Transaction, show_ids: Iterable[int]) -> dict[int, Catalo
     }
 
 
-async def search_media(tx: Transaction, typed: str, limit: int = 25) -> list[CatalogMedia]:
-    """Return the catalog's shows one of whose titles or synonyms contains `typed` (case
-    and spacing ignored), alphabetically by their stored title."""
-    needle = title_key(typed).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    # Walks the catalog's titles in order (shows_by_guild_title) and stops at `limit`,
-    # testing each show's key in the narrow index beside it, not in its wide row.
-    rows = await tx.fetchall(
-        """
-        SELECT s.id FROM shows s JOIN catalog_media c INDEXED BY catalog_media_search
-            ON c.show_id = s.id
-        WHERE s.guild_id IS NULL AND c.search_key LIKE ? ESCAPE '\\'
-        ORDER BY s.title_key, s.id LIMIT ?
-        """,
-        (f"%{needle}%", limit),
-    )
-    ids = [row[0] for row in rows]
-    found = await media_of(tx, ids)
-    return [found[show_id] for show_id in ids if show_id in found]
-
-
 async def titles_of(tx: Transaction, show_ids: Iterable[int]) -> dict[int, Titles]:
     """Return the titles of these catalog shows (others are left out), by show id."""
     rows = await tx.fetchall(
@@ -391,3 +371,25 @@ async def catalog_view(tx: Transaction, release_id: int, guild_id: int) -> Catal
 
 #: The earliest a catalog release can still owe: its airing plus the longest delay.
 LONGEST_DELAY = timedelta(hours=24)
+
+
+async def search_media(tx: Transaction, text: str, limit: int = 25) -> list[CatalogMedia]:
+    """Catalog shows one of whose titles or synonyms contains `text` (ignoring case),
+    those starting with it first; the catalog is public AniList data, so every guild's
+    `/anilist follow` may find any of it."""
+    needle = title_key(text)
+    if not needle:
+        return []
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await tx.fetchall(
+        r"""
+        SELECT show_id FROM catalog_media
+        WHERE search_key LIKE ? ESCAPE '\'
+        ORDER BY instr(char(10) || search_key, char(10) || ?) = 0, anilist_id
+        LIMIT ?
+        """,
+        (pattern, needle, limit),
+    )
+    ids = [row[0] for row in rows]
+    found = await media_of(tx, ids)
+    return [found[i] for i in ids if i in found]

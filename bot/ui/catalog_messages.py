@@ -243,3 +243,27 @@ def _printable(char: str) -> str:
     if char.isspace():
         return " "
     return "" if unicodedata.category(char) == "Cc" else char
+
+
+def outgoing_message(
+    notifications: Sequence[Notification],
+    ping_role_ids: Sequence[int] = (),
+    *,
+    remind_buttons: bool = False,
+) -> OutgoingMessage:
+    """The message for notifications due together for one target, each catalog release
+    shown with its AniList card (the engine's notifications carry it as `catalog`).
+
+    The engine times a catalog release when its guild is told; the card is built from
+    the broadcast and the guild's delay, so the release is shown at its broadcast time.
+    """
+    cards: dict[int, CatalogCard] = {}
+    shown: list[Notification] = []
+    for n in notifications:
+        view = n.catalog
+        if view is None:
+            shown.append(n)
+            continue
+        cards[n.release.id] = CatalogCard(view.media, view.episode, view.title_language, view.delay)
+        shown.append(replace(n, release=replace(n.release, time=view.broadcast)))
+    return compose_catalog(shown, cards, ping_role_ids, remind_buttons=remind_buttons)

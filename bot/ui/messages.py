@@ -300,9 +300,11 @@ def help_embed(settings: GuildSettings | None) -> discord.Embed:
     embed.add_field(
         name="For moderators (Manage Server)",
         value=(
+            "`/anilist follow query` — follow anime from AniList; its dates stay in sync\n"
             "`/release add|edit|remove` — manage releases\n"
             "`/follow` · `/unfollow` · `/follows` — which channels hear about which shows\n"
-            "`/settings channel|role|reminders|timezone|view|test` — where and when to post"
+            "`/settings channel|role|reminders|timezone|view|test` — where and when to post\n"
+            "`/settings titles|delay` — AniList titles' language, streaming delay"
         ),
         inline=False,
     )

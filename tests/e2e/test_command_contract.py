@@ -19,7 +19,7 @@ from tests.support.harness import start_bot, wait_until
 MANAGE_SERVER = 1 << 5  # 0x20
 #: Discord's interaction context type for a server (1 is the bot's DMs, 2 group DMs).
 GUILD_CONTEXT = 0
-MODERATOR_COMMANDS = {"release", "settings", "follow", "unfollow", "follows"}
+MODERATOR_COMMANDS = {"release", "settings", "follow", "unfollow", "follows", "anilist"}
 MEMBER_COMMANDS = {"countdown", "upcoming", "subscribe", "unsubscribe", "subscriptions", "help"}
 SYNC_ROUTE = re.compile(r"/applications/\d+(/guilds/\d+)?/commands")
 

@@ -101,9 +101,12 @@ async def test_the_catalog_is_searched_by_every_title_and_synonym(world: World) 
     assert await found("推しの子") == [ANILIST_ID]  # the native title
     assert await found("onk s2") == [ANILIST_ID]  # a synonym
     assert await found("journey") == [ANILIST_ID + 1]  # the English title
-    assert await found("") == [ANILIST_ID, ANILIST_ID + 1]  # all, by title ("[oshi" < "sousou")
+    # Titles that start with the text first, then by AniList id.
+    assert await found("no") == [ANILIST_ID, ANILIST_ID + 1]
+    assert await found("s") == [ANILIST_ID + 1, ANILIST_ID]
     # LIKE's wildcards are taken literally: "%_" matches only the synonym that holds them.
     assert await found("100%_") == [ANILIST_ID + 1]
     assert await found("0%_f") == [ANILIST_ID + 1]
     assert await found("o%o") == []
     assert await found("no such show") == []
+    assert await found("  ") == []

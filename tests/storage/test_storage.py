@@ -193,8 +193,11 @@ async def test_a_release_reads_back_as_stored(db: Database, time: ReleaseTime) -
     async with db.snapshot() as tx:
         found = await releases.guild_release(tx, GUILD, added.id)
         by_id = await releases.release_by_id(tx, added.id)
+        # The bulk read a reconcile uses reads its columns by position: the same release.
+        in_bulk = await releases.releases_by_ids(tx, [added.id])
     assert found == added
     assert by_id == added
+    assert in_bulk == {added.id: added}
     assert found is not None and found.time == time
     assert found.status is ReleaseStatus.SCHEDULED and found.revision == 1
 
