@@ -276,9 +276,9 @@ async def _revive_or_add(
     key is owed again, a key never seen is added, a sent one stays history. Return how
     many were owed again and how many added.
 
-    Reconciling does not read skipped rows: the unique key finds them. Done as two
-    set-wise statements over a scratch table, several times cheaper than one upsert per
-    row when a change makes tens of thousands of rows owed again.
+    Reconciling does not read skipped rows: the unique key finds them. One upsert from a
+    scratch table, several times cheaper than one statement per row when a change makes
+    tens of thousands of rows owed again, and one probe of the key per row.
     """
     await tx.execute(
         """
@@ -294,33 +294,30 @@ async def _revive_or_add(
         "INSERT INTO temp.owed_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         missing,
     )
-    revived = await tx.execute(
-        """
-        UPDATE deliveries SET status = 'pending', due_at = o.due_at,
-            old_starts_at = o.old_starts_at, old_precision = o.old_precision,
-            old_timezone = o.old_timezone, attempts = 0, nonce = NULL, fingerprint = NULL,
-            late = 0, lease_expires_at = NULL, last_error = NULL
-        FROM temp.owed_rows o
-        WHERE deliveries.release_id = o.release_id AND deliveries.kind = o.kind
-          AND deliveries.offset_seconds = o.offset_seconds
-          AND deliveries.revision = o.revision AND deliveries.target_id = o.target_id
-          AND (deliveries.status = 'skipped'
-               OR (deliveries.status = 'failed' AND o.due_at > ?))
-        """,
-        (now_at,),
-    )
-    added = await tx.execute(
+    newest = await tx.fetchone("SELECT coalesce(max(id), 0) FROM deliveries")
+    assert newest is not None
+    changed = await tx.execute(
         """
         INSERT INTO deliveries
             (release_id, guild_id, kind, offset_seconds, revision, target_id, target_kind,
              due_at, old_starts_at, old_precision, old_timezone, about_starts_at,
              about_precision, about_timezone, created_at)
         SELECT * FROM temp.owed_rows WHERE true
-        ON CONFLICT DO NOTHING
-        """
+        ON CONFLICT (release_id, kind, offset_seconds, revision, target_id) DO UPDATE SET
+            status = 'pending', due_at = excluded.due_at,
+            old_starts_at = excluded.old_starts_at, old_precision = excluded.old_precision,
+            old_timezone = excluded.old_timezone, attempts = 0, nonce = NULL,
+            fingerprint = NULL, late = 0, lease_expires_at = NULL, last_error = NULL
+        WHERE deliveries.status = 'skipped'
+           OR (deliveries.status = 'failed' AND excluded.due_at > ?)
+        """,
+        (now_at,),
     )
     await tx.execute("DELETE FROM temp.owed_rows")
-    return revived, added
+    # New rows take ids past the newest before: the rest changed were owed again.
+    added = await tx.fetchone("SELECT count(*) FROM deliveries WHERE id > ?", (newest[0],))
+    assert added is not None
+    return changed - added[0], added[0]
 
 
 @dataclass(slots=True)
