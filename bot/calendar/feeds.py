@@ -1,0 +1,101 @@
+"""Guilds' calendars as `.ics` bytes: the live feed (kept per guild while unchanged) and
+one-off exports (`/calendar`)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.calendar.ics import calendar_bytes
+from bot.clock import Clock
+from bot.services.calendar import CalendarService, GuildCalendar
+
+#: Guilds whose last feed is kept in memory (a feed of 2,000 events is about 1 MB).
+CACHED_GUILDS = 64
+#: The calendar's name when the guild's name is not known (the bot is not connected).
+FALLBACK_NAME = "Airdate"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedBody:
+    """A feed as served: its bytes, strong ETag (quoted) and Last-Modified."""
+
+    body: bytes
+    etag: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    calendar: GuildCalendar
+    name: str
+    feed: FeedBody
+
+
+def body_etag(body: bytes) -> str:
+    """A strong ETag of the body itself: it changes exactly when the bytes do."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+class Feeds:
+    """Builds guilds' feeds, keeping each guild's last one while what it shows is unchanged."""
+
+    def __init__(self, service: CalendarService, clock: Clock) -> None:
+        self._service = service
+        self._clock = clock
+        self._kept: OrderedDict[int, _Kept] = OrderedDict()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._guild_name: Callable[[int], str | None] = lambda guild_id: None
+
+    def read_names_with(self, guild_name: Callable[[int], str | None]) -> None:
+        """Where guilds' names come from (the connected bot): each feed is named so."""
+        self._guild_name = guild_name
+
+    def name_of(self, guild_id: int) -> str:
+        return self._guild_name(guild_id) or FALLBACK_NAME
+
+    async def feed(self, guild_id: int) -> FeedBody:
+        """The guild's feed now: the same bytes, ETag and date while nothing changed."""
+        lock = self._locks.setdefault(guild_id, asyncio.Lock())
+        async with lock:
+            now = self._clock()
+            kept = self._kept.get(guild_id)
+            calendar = await self._service.calendar(
+                guild_id, now, since=None if kept is None else kept.calendar
+            )
+            name = self.name_of(guild_id)
+            if kept is not None and kept.calendar is calendar and kept.name == name:
+                self._kept.move_to_end(guild_id)
+                return kept.feed
+            body = calendar_bytes(name, (published.text for published in calendar.events))
+            etag = body_etag(body)
+            if kept is not None and kept.feed.etag == etag:
+                last_modified = kept.feed.last_modified
+            else:
+                last_modified = await self._service.body_served(guild_id, etag, now)
+            feed = FeedBody(body, etag, last_modified)
+            self._kept[guild_id] = _Kept(calendar, name, feed)
+            self._kept.move_to_end(guild_id)
+            while len(self._kept) > CACHED_GUILDS:
+                self._kept.popitem(last=False)
+            return feed
+
+    async def export(
+        self, guild_id: int, name: str, show_ids: Collection[int] | None = None
+    ) -> tuple[bytes, int]:
+        """The guild's calendar (only these shows' events, if given) as a file, and how
+        many events it holds."""
+        kept = self._kept.get(guild_id)
+        calendar = await self._service.calendar(
+            guild_id, self._clock(), since=None if kept is None else kept.calendar
+        )
+        events = [
+            published.text
+            for published in calendar.events
+            if show_ids is None or published.event.content.show_id in show_ids
+        ]
+        return calendar_bytes(name, events), len(events)
