@@ -50,11 +50,14 @@ def build_bot(
     delivery.on_capacity = dispatcher.wake
 
     def guild_changed(guild_id: int) -> None:
-        """A guild's releases, settings or audiences changed: rework what it is owed now."""
+        """A guild's releases, settings or audiences changed: rework what it is owed now,
+        and check its calendar feed again."""
         delivery.guild_changed(guild_id)
         dispatcher.wake()
+        calendar.guild_changed(guild_id)
 
     changes = Changes(database, clock, guild_changed, config.notice_debounce)
+    calendar = build_calendar(config, changes, clock)
     catalog = CatalogService(changes)
     services = Services(
         releases=ReleaseService(changes),
@@ -67,7 +70,7 @@ def build_bot(
         sender=sender,
         catalog=catalog,
         anilist=build_anilist(config, catalog, clock),
-        calendar=build_calendar(config, changes, clock),
+        calendar=calendar,
     )
     bot = AirdateBot(config, database, services, clock=clock)
     # The bot is the connection the sender posts through; it exists only now.

@@ -48,6 +48,10 @@ class CalendarFeature:
             return None
         return feed_links(base, (await self.service.regenerate(guild_id)).token)
 
+    def guild_changed(self, guild_id: int) -> None:
+        """A service committed a change to the guild: its feed is checked again."""
+        self.feeds.guild_changed(guild_id)
+
     def read_from(
         self, guild_name: Callable[[int], str | None], connected: Callable[[], bool]
     ) -> None:

@@ -7,8 +7,8 @@ import asyncio
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from bot.calendar.ics import calendar_bytes
 from bot.clock import Clock
@@ -18,6 +18,10 @@ from bot.services.calendar import CalendarService, GuildCalendar
 CACHED_GUILDS = 64
 #: The calendar's name when the guild's name is not known (the bot is not connected).
 FALLBACK_NAME = "Airdate"
+#: How long a kept feed is trusted without reading the guild's releases again, when no
+#: change was heard of: every change a service commits is heard at once; this bounds how
+#: long one made any other way (another process, a hand edit) could go unseen.
+RECHECK_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,17 @@ class _Kept:
     calendar: GuildCalendar
     name: str
     feed: FeedBody
+    #: When it was last checked against the data; None: a change was heard of since.
+    checked_at: datetime | None
+
+    def trusted(self, name: str, now: datetime) -> bool:
+        valid_until = self.calendar.valid_until
+        return (
+            self.checked_at is not None
+            and now - self.checked_at < RECHECK_AFTER
+            and (valid_until is None or now < valid_until)
+            and self.name == name
+        )
 
 
 def body_etag(body: bytes) -> str:
@@ -55,11 +70,22 @@ class Feeds:
         """Where guilds' names come from (the connected bot): each feed is named so."""
         self._guild_name = guild_name
 
+    def guild_changed(self, guild_id: int) -> None:
+        """Something of the guild's changed (a service committed): check its feed again."""
+        kept = self._kept.get(guild_id)
+        if kept is not None and kept.checked_at is not None:
+            self._kept[guild_id] = replace(kept, checked_at=None)
+
     def name_of(self, guild_id: int) -> str:
         return self._guild_name(guild_id) or FALLBACK_NAME
 
     async def feed(self, guild_id: int) -> FeedBody:
         """The guild's feed now: the same bytes, ETag and date while nothing changed."""
+        name = self.name_of(guild_id)
+        kept = self._kept.get(guild_id)
+        if kept is not None and kept.trusted(name, self._clock()):
+            self._kept.move_to_end(guild_id)
+            return kept.feed
         lock = self._locks.setdefault(guild_id, asyncio.Lock())
         async with lock:
             now = self._clock()
@@ -67,8 +93,8 @@ class Feeds:
             calendar = await self._service.calendar(
                 guild_id, now, since=None if kept is None else kept.calendar
             )
-            name = self.name_of(guild_id)
             if kept is not None and kept.calendar is calendar and kept.name == name:
+                self._kept[guild_id] = replace(kept, checked_at=now)
                 self._kept.move_to_end(guild_id)
                 return kept.feed
             body = calendar_bytes(name, (published.text for published in calendar.events))
@@ -78,7 +104,7 @@ class Feeds:
             else:
                 last_modified = await self._service.body_served(guild_id, etag, now)
             feed = FeedBody(body, etag, last_modified)
-            self._kept[guild_id] = _Kept(calendar, name, feed)
+            self._kept[guild_id] = _Kept(calendar, name, feed, checked_at=now)
             self._kept.move_to_end(guild_id)
             while len(self._kept) > CACHED_GUILDS:
                 self._kept.popitem(last=False)

@@ -27,6 +27,7 @@ OTHER_GUILD = 2002
 CHANNEL = 111
 OTHER_CHANNEL = 222
 NAMES = {GUILD: "Anime Hub", OTHER_GUILD: "Second Server"}
+MINUTE = timedelta(seconds=60)
 
 
 @dataclass
@@ -61,7 +62,10 @@ class World:
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     database = await Database.open(tmp_path / "airdate.db")
     clock = [NOW]
-    changes = Changes(database, lambda: clock[0], lambda guild_id: None, timedelta(seconds=60))
+    heard: list[Feeds] = []  # as the composition root does: feeds hear of every change
+    changes = Changes(
+        database, lambda: clock[0], lambda guild_id: heard[0].guild_changed(guild_id), MINUTE
+    )
     async with database.transaction() as tx:
         for guild_id, channel_id in ((GUILD, CHANNEL), (OTHER_GUILD, OTHER_CHANNEL)):
             await settings.save_guild_settings(
@@ -70,5 +74,6 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     service = CalendarService(changes, render_event)
     feeds = Feeds(service, lambda: clock[0])
     feeds.read_names_with(NAMES.get)
+    heard.append(feeds)
     yield World(database, clock, changes, service, feeds)
     await database.close()

@@ -256,7 +256,7 @@ async def test_a_cancelled_catalog_show_stays_cancelled_until_its_old_date(
     airings = (Airing(ANILIST_ID, 1, to_epoch(EP1)),)
     await world.catalog.follow(GUILD, OSHI, airings, None, None, True, world.now)
     before = by_icalendar(await feed(world))["[Oshi no Ko] 2nd Season — Episode 1"]
-    world.advance(timedelta(hours=1))
+    world.advance(timedelta(seconds=10))  # within the minute a kept feed is trusted
     cancelled_media = replace(OSHI, status=MediaStatus.CANCELLED)
     await world.catalog.apply_media([cancelled_media], world.now)
     after = by_ical(await feed(world))["[Oshi no Ko] 2nd Season — Episode 1"]
@@ -265,3 +265,21 @@ async def test_a_cancelled_catalog_show_stays_cancelled_until_its_old_date(
     assert after.sequence == 1
     world.clock[0] = EP1 + timedelta(seconds=1)
     assert by_ical(await feed(world)) == {}
+
+
+async def test_a_kept_feed_hears_of_changes_at_once_and_checks_the_data_each_minute(
+    world: World,
+) -> None:
+    release_id = await add(world, JAPANESE, "2024-07-03T14:00Z", label="Episode 1")
+    first = await world.feeds.feed(GUILD)
+    # Through a service: the next request already shows it.
+    await world.releases.edit(GUILD, str(release_id), ReleaseChanges(label="Episode 2"))
+    edited = await world.feeds.feed(GUILD)
+    assert b"Episode 2" in edited.body and edited.etag != first.etag
+    # Behind the services' back (another process, a hand edit): seen within a minute.
+    async with world.db.transaction() as tx:
+        await tx.execute("UPDATE releases SET label = 'Episode 3' WHERE id = ?", (release_id,))
+    world.advance(timedelta(seconds=30))
+    assert await world.feeds.feed(GUILD) == edited
+    world.advance(timedelta(seconds=31))
+    assert b"Episode 3" in (await world.feeds.feed(GUILD)).body
