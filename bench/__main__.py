@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import fanout, reconcile
+from bench import calendar, fanout, reconcile
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -46,6 +46,7 @@ def sections() -> list[tuple[str, Callable[[bool], str]]]:
     found: list[tuple[str, Callable[[bool], str]]] = [
         ("fan-out", fanout.run),
         ("reconcile", reconcile.run),
+        ("calendar", calendar.run),
     ]
     try:
         from bench import scale
