@@ -25,12 +25,10 @@ class CalendarFeature:
     #: CALENDAR_BASE_URL: the public address of the feed (else http://host:port).
     base_url: str | None = None
 
-    @property
-    def enabled(self) -> bool:
-        return self.server is not None
-
     def public_base(self) -> str | None:
-        if self.server is None:
+        """The feed's public address, or None while it is not served (off, or its port
+        could not be bound): no link is shown that would not answer."""
+        if self.server is None or not self.server.running:
             return None
         return self.base_url or f"http://{self.server.host}:{self.server.port}"
 

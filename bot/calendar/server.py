@@ -72,6 +72,10 @@ class FeedServer:
     def host(self) -> str:
         return self._host
 
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
+
     async def start(self) -> None:
         # No access log: the paths it would write hold the guilds' secret tokens.
         runner = web.ServerRunner(web.Server(self.handle), access_log=None)

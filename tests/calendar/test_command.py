@@ -17,7 +17,7 @@ from ical.calendar_stream import IcsCalendarStream
 from bot.clock import utcnow
 from tests.conftest import Server
 from tests.simulator.models import InteractionReply
-from tests.support.harness import RunningBot, start_bot
+from tests.support.harness import RunningBot, start_bot, wait_until
 
 LINK = re.compile(r"<(http://127\.0\.0\.1:[0-9]+/c/[A-Za-z0-9_-]+\.ics)>")
 
@@ -74,6 +74,9 @@ async def test_calendar_attaches_the_releases_in_the_channel(
 @pytest.fixture
 async def with_feed(server: Server, db_path: Path) -> AsyncIterator[RunningBot]:
     running = await start_bot(server.sim, db_path, calendar_port=0)
+    feed = running.bot.calendar.server
+    assert feed is not None
+    await wait_until(lambda: feed.running, 5, "the feed started once READY")
     yield running
     await running.stop()
     assert not running.unexpected_errors, running.unexpected_errors
@@ -111,3 +114,45 @@ async def test_the_feed_links_are_shared_and_regenerated(
     assert (await fetch(new_link)) == (200, body)
     health = await fetch(link.split("/c/")[0] + "/healthz")
     assert health == (200, b"ok\n")
+
+
+async def test_a_port_in_use_leaves_the_bot_working_without_links(
+    server: Server, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        running = await start_bot(server.sim, db_path, calendar_port=port)
+        try:
+            await wait_until(
+                lambda: any("could not listen" in r.getMessage() for r in caplog.records),
+                5,
+                "the feed's start to fail",
+            )
+            await add_releases(server)
+            reply = await server.user("calendar")
+            assert len(summaries(reply)) == 2 and "http" not in (reply.content or "")
+            off = await server.mod("settings calendar")
+            assert "CALENDAR_HTTP_PORT" in (off.content or "")
+            assert any("could not listen" in r.getMessage() for r in caplog.records)
+        finally:
+            await running.stop()
+    finally:
+        taken.close()
+    assert not running.unexpected_errors
+
+
+async def test_the_feed_stops_with_the_bot(server: Server, db_path: Path) -> None:
+    running = await start_bot(server.sim, db_path, calendar_port=0)
+    feed = running.bot.calendar.server
+    assert feed is not None
+    await wait_until(lambda: feed.running, 5, "the feed started once READY")
+    [link] = LINK.findall((await server.mod("settings calendar")).content or "")
+    assert (await fetch(link))[0] == 200
+    await running.stop()
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await fetch(link)
