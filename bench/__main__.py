@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and write bench/RESULTS.md.
 
-python -m bench            # everything (about 10 minutes)
+python -m bench            # everything (about 15 minutes)
 python -m bench --quick    # 10x smaller, a smoke test
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import calendar, fanout, reconcile
+from bench import anilist, calendar, fanout, reconcile
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -46,6 +46,7 @@ def sections() -> list[tuple[str, Callable[[bool], str]]]:
     found: list[tuple[str, Callable[[bool], str]]] = [
         ("fan-out", fanout.run),
         ("reconcile", reconcile.run),
+        ("anilist", anilist.run),
         ("calendar", calendar.run),
     ]
     try:

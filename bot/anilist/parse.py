@@ -128,17 +128,22 @@ def media(value: object) -> CatalogMedia:
     )
 
 
-def airing(value: object, media_id: int | None = None) -> Airing:
-    """Read one AiringSchedule row; `media_id` for rows nested under their show."""
+def airing(value: object, media_id: int | None = None) -> Airing | None:
+    """Read one AiringSchedule row; `media_id` for rows nested under their show.
+
+    An "episode 0" (a pre-air special some schedules hold) is well-formed but no episode
+    Airdate announces: None, so one such row never fails the page of 500 shows it is on.
+    """
     entry = _object(value, "AiringSchedule")
     anilist_id = media_id if media_id is not None else _required_int(entry, "mediaId")
     episode = _required_int(entry, "episode")
+    airing_at = _required_int(entry, "airingAt")
     if episode < 1:
-        raise MalformedAnswer(f"episode {episode} of media {anilist_id}")
+        return None
     return Airing(
         anilist_id=anilist_id,
         episode=episode,
-        airing_at=_required_int(entry, "airingAt"),
+        airing_at=airing_at,
         airing_id=_optional_int(entry, "id"),
     )
 
@@ -154,7 +159,8 @@ def airings_page(data: object) -> Page[Airing]:
     """Read `data` of a `Page { pageInfo airingSchedules }` answer."""
     page = _object(_data(data).get("Page"), "Page")
     rows = _required_list(page, "airingSchedules")
-    return Page(items=tuple(airing(row) for row in rows), has_next_page=_has_next_page(page))
+    items = tuple(row for row in (airing(row) for row in rows) if row is not None)
+    return Page(items=items, has_next_page=_has_next_page(page))
 
 
 def show(data: object) -> ShowDetails:
@@ -165,7 +171,9 @@ def show(data: object) -> ShowDetails:
     nodes = _required_list(schedule, "nodes")
     return ShowDetails(
         media=details,
-        airings=tuple(airing(node, details.anilist_id) for node in nodes),
+        airings=tuple(
+            row for row in (airing(node, details.anilist_id) for node in nodes) if row is not None
+        ),
         more_airings=_has_next_page(schedule),
     )
 

@@ -3,9 +3,10 @@
 One sync of N shows with A airings in the window costs at most
 ceil(N/50) + ceil(A/50) + ceil(N/500) - 1 requests (metadata 50 ids a request, airings
 paged 50 rows a request over lists of at most 500 ids), plus one per retry and one per
-vanished airing re-checked. A request that fails after its retries ends the sync: what
-earlier requests brought is kept (each was applied whole), nothing of the failed one is
-applied, and the next sync starts from the top.
+show with vanished airings re-checked (one request checks all of a show's). A request
+that fails after its retries ends the sync: what earlier requests brought is kept (each
+was applied whole), nothing of the failed one is applied, and the next sync starts from
+the top.
 """
 
 from __future__ import annotations
@@ -108,9 +109,12 @@ class AniListSync:
                 vanished = await self._store.apply_airings(
                     id_list, airings, window_end, self._clock()
                 )
+                by_show: dict[int, list[int]] = {}
                 for anilist_id, episode in vanished:
-                    rechecked += 1
-                    await self._recheck(anilist_id, episode)
+                    by_show.setdefault(anilist_id, []).append(episode)
+                for anilist_id, episodes in by_show.items():
+                    rechecked += len(episodes)
+                    await self._recheck(anilist_id, episodes)
         except AniListUnavailable as error:
             # The client logged the outage once; the next sync starts again from the top.
             log.debug("AniList sync stopped part-way: %s", error)
@@ -123,11 +127,13 @@ class AniListSync:
             complete=complete,
         )
 
-    async def _recheck(self, anilist_id: int, episode: int) -> None:
-        # An airing missing from the window may only have moved past its end: ask the show.
+    async def _recheck(self, anilist_id: int, episodes: Sequence[int]) -> None:
+        # An airing missing from the window may only have moved past its end: ask the show,
+        # once for all of its missing episodes (a show that ended early may miss several).
         show = await self._client.show(anilist_id, Priority.SYNC)
         airings = () if show is None else show.airings
-        await self._store.confirm_vanished(anilist_id, episode, airings, self._clock())
+        for episode in episodes:
+            await self._store.confirm_vanished(anilist_id, episode, airings, self._clock())
 
 
 class AniListSyncJob:

@@ -62,21 +62,32 @@ class CatalogService:
         cancels its pending releases (one notice to those already told); a finished one
         stops syncing. A new episode count moves the finale."""
         async with self._changes.guilds() as (tx, touched):
+            # Read set-wise (a sync sends 50 shows a call) and write only what changed:
+            # most syncs find most shows as they were.
             stored = await catalog.shows_by_anilist_ids(tx, [m.anilist_id for m in media])
+            show_ids = [show.show.id for show in stored.values()]
+            known = await catalog.media_of(tx, show_ids)
+            releases_of = await catalog.releases_of_shows(tx, show_ids)
             changed: list[int] = []
+            unchanged: list[int] = []
             for item in media:
                 before = stored.get(item.anilist_id)
                 if before is None:
                     continue
-                old = (await catalog.media_of(tx, [before.show.id])).get(before.show.id)
-                await catalog.save_media(tx, item, now)
-                of_show = await catalog.show_releases(tx, before.show.id)
+                old = known.get(before.show.id)
+                of_show = releases_of[before.show.id]
+                if item == old:
+                    unchanged.append(before.show.id)
+                else:
+                    await catalog.save_media(tx, item, now)
                 changed += await redate(tx, of_show, item, now)
                 if item.status is MediaStatus.CANCELLED and before.status is not item.status:
                     changed += await cancel(tx, of_show.values(), now)
                     log.info("AniList cancelled %s: its releases are cancelled", item.anilist_id)
                 if old is not None and old.episodes != item.episodes:
                     changed += [r.id for r in of_show.values() if r.status in LIVE]
+            if unchanged:
+                await catalog.mark_synced(tx, unchanged, now)
             await self._reconcile(tx, touched, changed, now)
 
     async def apply_airings(
@@ -88,17 +99,19 @@ class CatalogService:
     ) -> list[tuple[int, int]]:
         """Apply the airing schedule read for these shows up to `window_end`: new episodes
         are scheduled, moved ones move. Return (AniList id, episode) of the scheduled
-        releases in the window that are no longer in it (to be checked once more)."""
+        releases in the window that are no longer in it (to be checked once more); of a
+        show that just finished, those ahead beyond the window too."""
         by_show: dict[int, list[Airing]] = defaultdict(list)
         for airing in airings:
             by_show[airing.anilist_id].append(airing)
         vanished: list[tuple[int, int]] = []
         async with self._changes.guilds() as (tx, touched):
             stored = await catalog.shows_by_anilist_ids(tx, anilist_ids)
+            releases_of = await catalog.releases_of_shows(tx, [s.show.id for s in stored.values()])
             changed: list[int] = []
             for anilist_id in sorted(stored):
                 show = stored[anilist_id]
-                of_show = await catalog.show_releases(tx, show.show.id)
+                of_show = releases_of[show.show.id]
                 changed += await place_airings(tx, show, of_show, by_show.get(anilist_id, ()), now)
                 present = {a.episode for a in by_show.get(anilist_id, ())}
                 vanished += [
@@ -109,7 +122,10 @@ class CatalogService:
                     and r.status in LIVE
                     and r.time.precision is Precision.EXACT
                     and r.time.at is not None
-                    and now < r.time.at <= window_end
+                    and now < r.time.at
+                    # A finished show is not synced again: whatever of it AniList no
+                    # longer lists is checked now, however far ahead.
+                    and (r.time.at <= window_end or show.sync_ended)
                 ]
             await self._reconcile(tx, touched, changed, now)
         return sorted(vanished)
@@ -179,6 +195,10 @@ class CatalogService:
                 changed.append(await dated_release(tx, show, media, now))
             else:
                 changed += await redate(tx, of_show, media, now)
+            if media.status is MediaStatus.CANCELLED:
+                # Not synced again: what AniList cancelled is never owed.
+                placed = await catalog.show_releases(tx, show.show.id)
+                changed += await cancel(tx, placed.values(), now)
             await follows.save_follow(
                 tx,
                 guild_id=guild_id,

@@ -40,7 +40,7 @@ async def place_airings(
     for episode, airing in by_episode.items():
         time = airing_time(airing.airing_at)
         release = of_show.get(episode)
-        if release is None and dated is not None and dated.status is not ReleaseStatus.CANCELLED:
+        if release is None and dated is not None and _is_first_airing(dated, time, now):
             await catalog.set_episode(tx, dated.id, episode, episode_label(episode))
             release = replace(dated, episode=episode, label=episode_label(episode))
             of_show[episode], dated = release, None
@@ -63,6 +63,14 @@ async def place_airings(
         of_show[episode] = moved
         changed.append(release.id)
     return changed
+
+
+def _is_first_airing(dated: Release, time: ReleaseTime, now: datetime) -> bool:
+    """Whether the show's dated release is this airing: still to come (or within its
+    date). One whose date passed is history: a later first airing is an episode of its own."""
+    if dated.status not in LIVE:
+        return False
+    return not _past(dated.time, now) or not dates.moved_enough(dated.time, time)
 
 
 def _past(time: ReleaseTime, now: datetime) -> bool:
@@ -91,8 +99,8 @@ async def redate(
     if release is None or release.status not in LIVE:
         return []
     time = start_time(media.start_date)
-    if time == release.time:
-        return []
+    if time == release.time or (_past(release.time, now) and _past(time, now)):
+        return []  # unchanged, or a past date corrected: history, not a move
     await releases.save_release(tx, _moved(release, time), now)
     return [release.id]
 
@@ -110,10 +118,11 @@ def _moved(release: Release, time: ReleaseTime) -> Release:
 
 
 async def cancel(tx: Transaction, of_show: Iterable[Release], now: datetime) -> list[int]:
-    """Cancel a show's pending releases: TBA, a new revision, cancelled."""
+    """Cancel a show's pending releases: TBA, a new revision, cancelled. Episodes that
+    already aired are history: they stay as they are (no notice of a cancellation)."""
     changed = []
     for release in of_show:
-        if release.status not in LIVE:
+        if release.status not in LIVE or _past(release.time, now):
             continue
         cancelled = replace(
             release, time=TBA, revision=release.revision + 1, status=ReleaseStatus.CANCELLED

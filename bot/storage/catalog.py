@@ -243,6 +243,38 @@ async def show_releases(tx: Transaction, show_id: int) -> dict[int | None, Relea
     return found
 
 
+async def releases_of_shows(
+    tx: Transaction, show_ids: Iterable[int]
+) -> dict[int, dict[int | None, Release]]:
+    """Return the releases (any status) of these catalog shows, by show and then by episode
+    (None: the dated one), in one query; a show without releases maps to {}."""
+    wanted = sorted(set(show_ids))
+    # Driven by the list (CROSS JOIN keeps it outermost): a show's releases through its
+    # index, never a walk of every catalog release through (guild_id IS NULL).
+    rows = await tx.fetchall(
+        f"""
+        SELECT {RELEASE_COLUMNS}
+        FROM json_each(?) AS wanted CROSS JOIN releases r ON r.show_id = wanted.value
+        JOIN shows s ON s.id = r.show_id
+        WHERE r.guild_id IS NULL
+        """,
+        (json.dumps(wanted),),
+    )
+    found: dict[int, dict[int | None, Release]] = {show_id: {} for show_id in wanted}
+    for row in rows:
+        release = release_from_row(row)
+        found[release.show.id][release.episode] = release
+    return found
+
+
+async def mark_synced(tx: Transaction, show_ids: Iterable[int], now: datetime) -> None:
+    """Note that AniList was asked about these shows now (and said nothing new)."""
+    await tx.execute(
+        "UPDATE catalog_media SET synced_at = ? WHERE show_id IN (SELECT value FROM json_each(?))",
+        (to_epoch(now), json.dumps(sorted(set(show_ids)))),
+    )
+
+
 async def insert_release(
     tx: Transaction,
     show: Show,

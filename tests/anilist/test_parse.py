@@ -125,8 +125,8 @@ def test_an_empty_page_is_an_answer() -> None:
         {"id": 1, "mediaId": 2, "episode": 3},
         {"id": 1, "mediaId": 2, "airingAt": 1},
         {"id": 1, "episode": 3, "airingAt": 1},
-        {"id": 1, "mediaId": 2, "episode": 0, "airingAt": 1},
         {"id": 1, "mediaId": 2, "episode": 3, "airingAt": "soon"},
+        {"id": 1, "mediaId": 2, "episode": 0, "airingAt": "soon"},
     ],
 )
 def test_an_airing_of_the_wrong_shape_is_refused(row: dict[str, Any]) -> None:
@@ -134,6 +134,17 @@ def test_an_airing_of_the_wrong_shape_is_refused(row: dict[str, Any]) -> None:
         airings_page(
             {"data": {"Page": {"pageInfo": {"hasNextPage": False}, "airingSchedules": [row]}}}
         )
+
+
+def test_an_episode_0_is_left_out_without_failing_its_page() -> None:
+    rows = [
+        {"id": 1, "mediaId": 2, "episode": 0, "airingAt": 100},
+        {"id": 2, "mediaId": 3, "episode": 1, "airingAt": 200},
+    ]
+    page = airings_page(
+        {"data": {"Page": {"pageInfo": {"hasNextPage": False}, "airingSchedules": rows}}}
+    )
+    assert [(a.anilist_id, a.episode) for a in page.items] == [(3, 1)]
 
 
 def test_a_show_needs_its_schedule() -> None:
