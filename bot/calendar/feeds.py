@@ -115,10 +115,12 @@ class Feeds:
     ) -> tuple[bytes, int]:
         """The guild's calendar (only these shows' events, if given) as a file, and how
         many events it holds."""
-        kept = self._kept.get(guild_id)
-        calendar = await self._service.calendar(
-            guild_id, self._clock(), since=None if kept is None else kept.calendar
-        )
+        # Under the guild's lock: one publication of a changed event at a time.
+        async with self._locks.setdefault(guild_id, asyncio.Lock()):
+            kept = self._kept.get(guild_id)
+            calendar = await self._service.calendar(
+                guild_id, self._clock(), since=None if kept is None else kept.calendar
+            )
         events = [
             published.text
             for published in calendar.events

@@ -53,6 +53,12 @@ async def test_calendar_attaches_the_releases_in_the_channel(
     assert summaries(reply) == ["Frieren — Ep 1", "推しの子 — Ep 1"]  # not the vague one
     assert "2 releases" in (reply.content or "") and "http" not in (reply.content or "")
 
+    choices = await server.sim.autocomplete(
+        server.guild, server.general, server.member, "calendar", {"show": "推し"}, "show"
+    )
+    assert [choice["name"] for choice in choices] == ["推しの子"]
+    picked = await server.user("calendar", {"show": choices[0]["value"]})
+    assert summaries(picked) == ["推しの子 — Ep 1"]
     one = await server.user("calendar", {"show": "推しの子"})
     assert summaries(one) == ["推しの子 — Ep 1"] and "推しの子" in (one.content or "")
     unknown = await server.user("calendar", {"show": "Nope"})
