@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import anilist, fanout, reconcile
+from bench import anilist, calendar, fanout, reconcile
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -47,6 +47,7 @@ def sections() -> list[tuple[str, Callable[[bool], str]]]:
         ("fan-out", fanout.run),
         ("reconcile", reconcile.run),
         ("anilist", anilist.run),
+        ("calendar", calendar.run),
     ]
     try:
         from bench import scale

@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.anilist.feature import AniList
+from bot.calendar.feature import CalendarFeature
 from bot.channel_sender import ChannelSender
 from bot.clock import Clock, utcnow
 from bot.config import Config, ConfigError, StartupError
@@ -35,6 +36,7 @@ COGS = (
     "cogs.settings",
     "cogs.follows",
     "cogs.anilist",
+    "cogs.calendar",
     "cogs.subscriptions",
     "cogs.guild_events",
     "cogs.help",
@@ -73,6 +75,8 @@ class Services:
     catalog: CatalogService
     #: AniList itself: the client, `/anilist follow` and the sync job.
     anilist: AniList
+    #: Guilds' calendars: `/calendar` exports and the live feed.
+    calendar: CalendarFeature
 
 
 class AirdateBot(commands.Bot):
@@ -114,6 +118,7 @@ class AirdateBot(commands.Bot):
         self.sender = services.sender
         self.catalog = services.catalog
         self.anilist = services.anilist
+        self.calendar = services.calendar
         self._delivering = False
         self._refusal: StartupError | None = None
         self.tree.error(self.on_app_command_error)
@@ -131,7 +136,16 @@ class AirdateBot(commands.Bot):
         # The dev guild is synced once READY said the bot is in it. Delivery starts then
         # too: a guild that removed the bot while it was down must not be posted to first.
 
+    def guild_name(self, guild_id: int) -> str | None:
+        guild = self.get_guild(guild_id)
+        return None if guild is None else guild.name
+
+    def connected(self) -> bool:
+        """Whether the bot is connected to Discord's gateway now."""
+        return self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open
+
     async def close(self) -> None:
+        await self.calendar.stop()
         await self.anilist.stop()
         await self.dispatcher.stop()
         await self.delivery.stop()
@@ -171,6 +185,7 @@ class AirdateBot(commands.Bot):
             self.delivery.start()
             self.dispatcher.start()
             self.anilist.start()
+            await self.calendar.start()
 
     async def _sync_dev_guild(self, guild_id: int) -> None:
         guild = self.get_guild(guild_id)

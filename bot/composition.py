@@ -10,6 +10,10 @@ from bot.anilist.feature import AniList
 from bot.anilist.follow import AniListFollower
 from bot.anilist.limiter import AniListLimiter
 from bot.anilist.sync import AniListSync, AniListSyncJob
+from bot.calendar.feature import CalendarFeature
+from bot.calendar.feeds import Feeds
+from bot.calendar.ics import render_event
+from bot.calendar.server import FeedServer
 from bot.channel_sender import ChannelSender
 from bot.client import AirdateBot, Services
 from bot.clock import Clock, utcnow
@@ -17,6 +21,7 @@ from bot.config import Config
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.ratelimit import RateLimiter
 from bot.services.audiences import FollowService, SubscriptionService
+from bot.services.calendar import CalendarService
 from bot.services.catalog import CatalogService
 from bot.services.changes import Changes
 from bot.services.delivery import DeliveryPolicy, DeliveryService
@@ -45,11 +50,14 @@ def build_bot(
     delivery.on_capacity = dispatcher.wake
 
     def guild_changed(guild_id: int) -> None:
-        """A guild's releases, settings or audiences changed: rework what it is owed now."""
+        """A guild's releases, settings or audiences changed: rework what it is owed now,
+        and check its calendar feed again."""
         delivery.guild_changed(guild_id)
         dispatcher.wake()
+        calendar.guild_changed(guild_id)
 
     changes = Changes(database, clock, guild_changed, config.notice_debounce)
+    calendar = build_calendar(config, changes, clock)
     catalog = CatalogService(changes)
     services = Services(
         releases=ReleaseService(changes),
@@ -62,11 +70,23 @@ def build_bot(
         sender=sender,
         catalog=catalog,
         anilist=build_anilist(config, catalog, clock),
+        calendar=calendar,
     )
     bot = AirdateBot(config, database, services, clock=clock)
     # The bot is the connection the sender posts through; it exists only now.
     sender.post_through(bot)
+    services.calendar.read_from(bot.guild_name, bot.connected)
     return bot
+
+
+def build_calendar(config: Config, changes: Changes, clock: Clock) -> CalendarFeature:
+    """Guilds' calendars, rendered by icalendar; the live feed only if a port is set."""
+    service = CalendarService(changes, render_event)
+    feeds = Feeds(service, clock)
+    server = None
+    if config.calendar_http_port is not None:
+        server = FeedServer(service, feeds, config.calendar_http_host, config.calendar_http_port)
+    return CalendarFeature(service, feeds, server, config.calendar_base_url)
 
 
 def build_anilist(config: Config, catalog: CatalogService, clock: Clock) -> AniList:

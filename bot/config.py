@@ -23,6 +23,8 @@ ANILIST_API_URL = "https://graphql.anilist.co"
 #: AniList's nominal limit; the budget may be set lower, never higher.
 ANILIST_MAX_REQUESTS_PER_MINUTE = 90
 MIN_ANILIST_SYNC_INTERVAL = timedelta(seconds=10)
+#: An address to listen on: a host name, an IPv4 address, or an IPv6 one.
+_HOST = re.compile(r"[A-Za-z0-9.:-]+")
 
 
 class StartupError(Exception):
@@ -73,6 +75,10 @@ class Config:
     anilist_sync_interval: timedelta = timedelta(minutes=30)
     anilist_window: timedelta = timedelta(days=14)
     anilist_requests_per_minute: int = 30
+    #: The live calendar feed's port (None: the feed is off), address and public URL.
+    calendar_http_port: int | None = None
+    calendar_http_host: str = "127.0.0.1"
+    calendar_base_url: str | None = None
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -170,6 +176,7 @@ def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config
             "ANILIST_SYNC_INTERVAL must be at least 10s (AniList's budget is shared), like 30m, "
             f"not {_get(env, 'ANILIST_SYNC_INTERVAL')!r}."
         )
+    port, host, base_url = _calendar(env)
     return Config(
         token=None if token is None else Secret(token),
         rate_limit_per_second=float(rate),
@@ -183,7 +190,40 @@ def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config
         anilist_sync_interval=sync_interval,
         anilist_window=_duration(env, "ANILIST_WINDOW", "14d", "like 14d"),
         anilist_requests_per_minute=int(anilist_budget),
+        calendar_http_port=port,
+        calendar_http_host=host,
+        calendar_base_url=base_url,
     )
+
+
+def _calendar(env: Mapping[str, str]) -> tuple[int | None, str, str | None]:
+    """Read CALENDAR_HTTP_PORT, CALENDAR_HTTP_HOST and CALENDAR_BASE_URL."""
+    port = _get(env, "CALENDAR_HTTP_PORT")
+    if port is not None and (not _DIGITS.fullmatch(port) or not 1 <= int(port) <= 65535):
+        raise ConfigError(
+            "CALENDAR_HTTP_PORT must be a port number from 1 to 65535, like 8080, not "
+            f"{port!r}; or leave it empty to keep the calendar feed off."
+        )
+    host = _get(env, "CALENDAR_HTTP_HOST") or "127.0.0.1"
+    if not _HOST.fullmatch(host):
+        raise ConfigError(
+            "CALENDAR_HTTP_HOST must be an address to listen on, like 127.0.0.1 (behind a "
+            f"reverse proxy) or 0.0.0.0, not {host!r}; fix it in .env or leave it empty."
+        )
+    base_url = _url(env, "CALENDAR_BASE_URL", ("https", "http"))
+    if base_url is not None:
+        parsed = urlparse(base_url)
+        if parsed.query or parsed.fragment or "@" in parsed.netloc:
+            raise ConfigError(
+                "CALENDAR_BASE_URL must be the feed's public address alone, like "
+                f"https://airdate.example.org, not {base_url!r}; fix it in .env."
+            )
+        if port is None:
+            raise ConfigError(
+                "CALENDAR_BASE_URL is set but CALENDAR_HTTP_PORT is empty, so the calendar "
+                "feed is off: set CALENDAR_HTTP_PORT, like 8080, or leave CALENDAR_BASE_URL empty."
+            )
+    return None if port is None else int(port), host, base_url
 
 
 def _duration(env: Mapping[str, str], name: str, default: str, example: str) -> timedelta:

@@ -79,6 +79,7 @@ async def answer(
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
     ephemeral: bool = True,
+    file: discord.File | None = None,
 ) -> None:
     """Send the command's answer: the response, or the followup once it was deferred.
 
@@ -86,14 +87,20 @@ async def answer(
     """
     embed_or_missing = MISSING if embed is None else embed
     view_or_missing = MISSING if view is None else view
+    file_or_missing = MISSING if file is None else file
     if interaction.response.is_done():
         await interaction.followup.send(
             MISSING if content is None else content,
             embed=embed_or_missing,
             view=view_or_missing,
             ephemeral=ephemeral,
+            file=file_or_missing,
         )
     else:
         await interaction.response.send_message(
-            content, embed=embed_or_missing, view=view_or_missing, ephemeral=ephemeral
+            content,
+            embed=embed_or_missing,
+            view=view_or_missing,
+            ephemeral=ephemeral,
+            file=file_or_missing,
         )

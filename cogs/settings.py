@@ -10,7 +10,7 @@ from bot.client import AirdateBot
 from bot.domain.catalog import TitleLanguage
 from bot.domain.errors import InvalidInput
 from bot.services.delivery import DeliveryError
-from bot.ui import permissions, replies
+from bot.ui import calendar_replies, permissions, replies
 from bot.ui.messages import compose, sample_announcement, settings_embed
 from cogs._context import answer, defer, guild_id_of, require_manage_guild
 from cogs.releases import zone_autocomplete
@@ -91,6 +91,17 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
         await defer(interaction)
         updated = await self.bot.guild_settings.set_delay(guild_id_of(interaction), after)
         await answer(interaction, replies.settings_changed("delay", updated))
+
+    @app_commands.command(name="calendar", description="This server's live calendar feed links")
+    @app_commands.describe(regenerate="Make new links; the old ones stop working at once")
+    async def calendar(self, interaction: discord.Interaction, regenerate: bool = False) -> None:
+        await defer(interaction)
+        guild_id = guild_id_of(interaction)
+        feature = self.bot.calendar
+        links = await (feature.regenerate(guild_id) if regenerate else feature.links(guild_id))
+        if links is None:
+            raise InvalidInput(calendar_replies.FEED_OFF)
+        await answer(interaction, calendar_replies.feed_settings(links, regenerated=regenerate))
 
     @app_commands.command(name="view", description="Show this server's Airdate settings")
     async def view(self, interaction: discord.Interaction) -> None:

@@ -334,3 +334,18 @@ def test_only_the_composition_root_builds_services(path: Path) -> None:
 
 def test_the_composition_root_builds_them_all() -> None:
     assert constructions(parse(COMPOSITION_ROOT)) == COLLABORATORS
+
+
+#: The core: what neither the AniList nor the calendar package may be imported by.
+CORE = tuple(BOT / name for name in ("domain", "storage", "scheduling", "services"))
+
+
+@pytest.mark.parametrize("path", [p for folder in CORE for p in modules(folder)], ids=rel)
+def test_the_core_never_imports_the_calendar(path: Path) -> None:
+    bad = sorted(name for name in imports_of(path) if within(name, ("bot.calendar",)))
+    assert bad == [], f"{rel(path)} imports {bad}: the calendar speaks to the core, not back"
+
+
+def test_the_calendar_is_checked() -> None:
+    assert BOT / "services" / "calendar.py" in [p for f in CORE for p in modules(f)]
+    assert "bot.calendar.feeds" in imports_of(BOT / "calendar" / "feature.py")

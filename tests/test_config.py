@@ -110,6 +110,30 @@ VALID = [
         Config(token=None, anilist_sync_interval=timedelta(hours=2), anilist_requests_per_minute=1),
         id="anilist-slowest-budget",
     ),
+    pytest.param(
+        env(CALENDAR_HTTP_PORT="8080"),
+        Config(token=None, calendar_http_port=8080),
+        id="calendar-feed-on-loopback",
+    ),
+    pytest.param(
+        env(
+            CALENDAR_HTTP_PORT="65535",
+            CALENDAR_HTTP_HOST="0.0.0.0",
+            CALENDAR_BASE_URL="https://airdate.example.org/feeds/",
+        ),
+        Config(
+            token=None,
+            calendar_http_port=65535,
+            calendar_http_host="0.0.0.0",
+            calendar_base_url="https://airdate.example.org/feeds",
+        ),
+        id="calendar-feed-behind-a-proxy",
+    ),
+    pytest.param(
+        env(CALENDAR_HTTP_PORT="", CALENDAR_HTTP_HOST=" ", CALENDAR_BASE_URL=""),
+        Config(token=None),
+        id="calendar-feed-off",
+    ),
 ]
 
 
@@ -125,6 +149,9 @@ def without_token(config: Config) -> tuple[object, ...]:
         config.anilist_sync_interval,
         config.anilist_window,
         config.anilist_requests_per_minute,
+        config.calendar_http_port,
+        config.calendar_http_host,
+        config.calendar_base_url,
     )
 
 
@@ -208,6 +235,35 @@ INVALID = [
     ),
     pytest.param(
         env(ANILIST_REQUESTS_PER_MINUTE="30/min"), "ANILIST_REQUESTS_PER_MINUTE", id="budget-unit"
+    ),
+    pytest.param(env(CALENDAR_HTTP_PORT="http"), "CALENDAR_HTTP_PORT", id="port-words"),
+    pytest.param(env(CALENDAR_HTTP_PORT="0"), "CALENDAR_HTTP_PORT", id="port-zero"),
+    pytest.param(env(CALENDAR_HTTP_PORT="65536"), "CALENDAR_HTTP_PORT", id="port-too-big"),
+    pytest.param(env(CALENDAR_HTTP_PORT="-80"), "CALENDAR_HTTP_PORT", id="port-negative"),
+    pytest.param(
+        env(CALENDAR_HTTP_PORT="8080", CALENDAR_HTTP_HOST="my host"),
+        "CALENDAR_HTTP_HOST",
+        id="host-with-space",
+    ),
+    pytest.param(
+        env(CALENDAR_HTTP_PORT="8080", CALENDAR_HTTP_HOST="http://0.0.0.0"),
+        "CALENDAR_HTTP_HOST",
+        id="host-as-url",
+    ),
+    pytest.param(
+        env(CALENDAR_HTTP_PORT="8080", CALENDAR_BASE_URL="airdate.example.org"),
+        "CALENDAR_BASE_URL",
+        id="base-url-no-scheme",
+    ),
+    pytest.param(
+        env(CALENDAR_HTTP_PORT="8080", CALENDAR_BASE_URL="https://x.example/?a=1"),
+        "CALENDAR_BASE_URL",
+        id="base-url-query",
+    ),
+    pytest.param(
+        env(CALENDAR_BASE_URL="https://airdate.example.org"),
+        "CALENDAR_BASE_URL",
+        id="base-url-without-port",
     ),
 ]
 

@@ -293,6 +293,7 @@ def help_embed(settings: GuildSettings | None) -> discord.Embed:
             "`/upcoming [within]` — what is coming up, soonest first\n"
             "`/subscribe show [via]` — take the show's ping role, or get DMs\n"
             "`/unsubscribe show` · `/subscriptions` — stop one · list yours\n"
+            "`/calendar [show] [mine]` — the releases as a calendar file, and the live feed\n"
             "`/help` — this message"
         ),
         inline=False,
@@ -304,7 +305,8 @@ def help_embed(settings: GuildSettings | None) -> discord.Embed:
             "`/release add|edit|remove` — manage releases\n"
             "`/follow` · `/unfollow` · `/follows` — which channels hear about which shows\n"
             "`/settings channel|role|reminders|timezone|view|test` — where and when to post\n"
-            "`/settings titles|delay` — AniList titles' language, streaming delay"
+            "`/settings titles|delay` — AniList titles' language, streaming delay\n"
+            "`/settings calendar [regenerate]` — the live calendar feed's links"
         ),
         inline=False,
     )

@@ -20,7 +20,15 @@ MANAGE_SERVER = 1 << 5  # 0x20
 #: Discord's interaction context type for a server (1 is the bot's DMs, 2 group DMs).
 GUILD_CONTEXT = 0
 MODERATOR_COMMANDS = {"release", "settings", "follow", "unfollow", "follows", "anilist"}
-MEMBER_COMMANDS = {"countdown", "upcoming", "subscribe", "unsubscribe", "subscriptions", "help"}
+MEMBER_COMMANDS = {
+    "countdown",
+    "upcoming",
+    "subscribe",
+    "unsubscribe",
+    "subscriptions",
+    "calendar",
+    "help",
+}
 SYNC_ROUTE = re.compile(r"/applications/\d+(/guilds/\d+)?/commands")
 
 

@@ -149,7 +149,9 @@ class InteractionBook:
             return error(404, UNKNOWN_WEBHOOK, "Unknown Webhook")
         return record
 
-    def followup(self, token: str, body: JSON, attachments: list[JSON]) -> web.Response:
+    def followup(
+        self, token: str, body: JSON, attachments: list[JSON], files: list[bytes] | None = None
+    ) -> web.Response:
         record = self._webhook(token, "followup")
         if isinstance(record, web.Response):
             return record
@@ -169,6 +171,7 @@ class InteractionBook:
             # visibility the deferral fixed; it is the response, not a further message.
             self._world.edit_message(original, body)
             original.attachments = attachments or original.attachments
+            original.files = files or original.files
             message = original
         else:
             flags = int(body.get("flags") or 0) & EPHEMERAL
@@ -179,6 +182,7 @@ class InteractionBook:
                 interaction_id=record.id,
                 flags=flags,
                 attachments=attachments,
+                files=files,
             )
             record.reply.followups.append(message)
         record.reply.show(message)

@@ -241,6 +241,8 @@ class SimMessage:
     guild_id: int | None = None
     flags: int = 0
     attachments: list[JSON] = field(default_factory=list)
+    #: The attached files' contents, in the order of `attachments`.
+    files: list[bytes] = field(default_factory=list)
     source: str = "rest"  # "rest", "interaction" or "followup"
     interaction_id: int | None = None
     edited_at: float | None = None
@@ -302,6 +304,9 @@ class InteractionReply:
     callbacks: list[JSON] = field(default_factory=list)
     # Messages followups created; the one filling in a deferred response is not among them.
     followups: list[SimMessage] = field(default_factory=list)
+    attachments: list[JSON] = field(default_factory=list)
+    #: The attached files' contents, in the order of `attachments`.
+    files: list[bytes] = field(default_factory=list)
 
     @property
     def deferred(self) -> bool:
@@ -314,3 +319,5 @@ class InteractionReply:
         self.components = message.components
         self.ephemeral = message.ephemeral
         self.message_id = message.id
+        self.attachments = message.attachments
+        self.files = message.files

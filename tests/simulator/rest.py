@@ -50,7 +50,7 @@ class RestApi:
         self.nonce_hits = 0
         self._nonces: dict[tuple[int, str], tuple[SimMessage, float]] = {}
         self.stopping = asyncio.Event()
-        self._parsed: dict[int, tuple[Any, list[JSON]]] = {}
+        self._parsed: dict[int, tuple[Any, list[JSON], list[bytes]]] = {}
         self._records: dict[int, RecordedRequest] = {}
 
     def _body(self, request: web.Request) -> Any:
@@ -58,6 +58,10 @@ class RestApi:
 
     def _attachments(self, request: web.Request) -> list[JSON]:
         return self._parsed[id(request)][1]
+
+    def _files(self, request: web.Request) -> list[bytes]:
+        """The attached files' contents, in the order of `_attachments`."""
+        return self._parsed[id(request)][2]
 
     # ----------------------------------------------------------------- wiring
     def install(self, app: web.Application) -> None:
@@ -95,8 +99,8 @@ class RestApi:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(API_PREFIX):
             return await handler(request)
-        body, attachments = await _read_body(request)
-        self._parsed[id(request)] = (body, attachments)
+        body, attachments, files = await _read_body(request)
+        self._parsed[id(request)] = (body, attachments, files)
         try:
             return await self._serve(request, handler, body)
         finally:
@@ -259,7 +263,9 @@ class RestApi:
             if earlier is not None and time.monotonic() - earlier[1] <= self.nonce_window_seconds:
                 self.nonce_hits += 1
                 return json_body(world.message_payload(earlier[0]))
-        message = world.create_message(channel, body, attachments=self._attachments(request))
+        message = world.create_message(
+            channel, body, attachments=self._attachments(request), files=self._files(request)
+        )
         if nonce is not None:
             self._nonces[key] = (message, message.created_monotonic)
         return json_body(world.message_payload(message))
@@ -419,7 +425,10 @@ class RestApi:
 
     async def followup(self, request: web.Request) -> web.Response:
         return self.book.followup(
-            request.match_info["token"], self._body(request) or {}, self._attachments(request)
+            request.match_info["token"],
+            self._body(request) or {},
+            self._attachments(request),
+            self._files(request),
         )
 
     async def get_webhook_message(self, request: web.Request) -> web.Response:
@@ -452,17 +461,21 @@ def _snowflake(raw: Any) -> int:
         return 0
 
 
-async def _read_body(request: web.Request) -> tuple[Any, list[JSON]]:
-    """The JSON body (from ``payload_json`` for multipart) and any attached files."""
+async def _read_body(request: web.Request) -> tuple[Any, list[JSON], list[bytes]]:
+    """The JSON body (from ``payload_json`` for multipart), any attached files as Discord
+    describes them, and their contents (kept so tests can read what was attached)."""
     if request.content_type == "multipart/form-data":
         form = await request.post()
         body: Any = None
         attachments: list[JSON] = []
+        files: list[bytes] = []
         for name, value in form.items():
             if name == "payload_json":
                 body = json.loads(str(value))
             elif isinstance(value, web.FileField):
-                size = len(value.file.read())
+                data = value.file.read()
+                files.append(data)
+                size = len(data)
                 attachments.append(
                     {
                         "id": str(len(attachments)),
@@ -473,11 +486,11 @@ async def _read_body(request: web.Request) -> tuple[Any, list[JSON]]:
                         "content_type": value.content_type,
                     }
                 )
-        return body, attachments
+        return body, attachments, files
     raw = await request.read()
     if not raw:
-        return None, []
+        return None, [], []
     try:
-        return json.loads(raw), []
+        return json.loads(raw), [], []
     except ValueError:
-        return raw.decode(errors="replace"), []
+        return raw.decode(errors="replace"), [], []

@@ -248,6 +248,7 @@ class World:
         interaction_id: int | None = None,
         flags: int | None = None,
         attachments: list[JSON] | None = None,
+        files: list[bytes] | None = None,
     ) -> SimMessage:
         message = SimMessage(
             id=self.ids.next(),
@@ -263,6 +264,7 @@ class World:
             guild_id=channel.guild_id,
             flags=int(body.get("flags") or 0) if flags is None else flags,
             attachments=attachments or [],
+            files=files or [],
             source=source,
             interaction_id=interaction_id,
         )

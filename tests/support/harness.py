@@ -76,15 +76,18 @@ async def start_bot(
     dev_guild_id: int | None = None,
     clock_offset: timedelta = timedelta(0),
     anilist_url: str | None = None,
+    calendar_port: int | None = None,
 ) -> RunningBot:
-    """Start a real AirdateBot against `sim` (and the AniList stand-in at `anilist_url`)
-    and wait until it is ready."""
+    """Start a real AirdateBot against `sim` (and the AniList stand-in at `anilist_url`;
+    with its calendar feed on `calendar_port`, 0 for any free one) and wait until it is
+    ready."""
     point_discord_at(sim.api_base, sim.gateway_url)
     config = Config(
         token=Secret(sim.token),
         database_path=database_path,
         dev_guild_id=dev_guild_id,
         notice_debounce=notice_debounce,
+        calendar_http_port=calendar_port,
     )
     if anilist_url is not None:
         # The most AniList allows: a test follows at 0.67 s a request, not 2 s.
