@@ -3,9 +3,10 @@
 Every send is bounded (Discord may never answer), but a burst hands thousands of
 messages to Discord in a second, and `asyncio.timeout(seconds)` arms and cancels a timer
 for each: at 10,000 sends that alone adds tens of milliseconds to the last one. Here
-each wait enters an unarmed `asyncio.timeout(None)` and is listed with its deadline; one
-sweep a fraction of a second expires whatever has overrun, through the same Timeout, so
-cancellation and the TimeoutError raised are exactly asyncio's.
+each wait is only listed with its task and deadline; one sweep a fraction of a second
+cancels the task of whatever has overrun, and the wait turns that cancellation (and
+only that one) into TimeoutError, as `asyncio.Timeout` does: a cancellation from
+outside stays a cancellation.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Deadlines:
         self.seconds = seconds
         self.sweep_every = sweep_every
         self._clock = clock
-        self._open: dict[int, tuple[asyncio.Timeout, float]] = {}
+        self._open: dict[int, tuple[Bounded, float]] = {}
         self._tokens = itertools.count()
 
     def bounded(self) -> Bounded:
@@ -39,8 +40,8 @@ class Deadlines:
         now = self._clock()
         overdue = [token for token, (_, deadline) in self._open.items() if deadline <= now]
         for token in overdue:
-            timeout, _ = self._open.pop(token)
-            timeout.reschedule(asyncio.get_running_loop().time())
+            wait, _ = self._open.pop(token)
+            wait.expire()
         return len(overdue)
 
     async def sweep_forever(self) -> None:
@@ -48,9 +49,9 @@ class Deadlines:
             await asyncio.sleep(self.sweep_every)
             self.sweep()
 
-    def _open_wait(self, timeout: asyncio.Timeout) -> int:
+    def _open_wait(self, wait: Bounded) -> int:
         token = next(self._tokens)
-        self._open[token] = (timeout, self._clock() + self.seconds)
+        self._open[token] = (wait, self._clock() + self.seconds)
         return token
 
     def _close_wait(self, token: int) -> None:
@@ -58,19 +59,36 @@ class Deadlines:
 
 
 class Bounded:
-    """One bounded wait (see `Deadlines.bounded`)."""
+    """One bounded wait (see `Deadlines.bounded`).
 
-    __slots__ = ("_deadlines", "_timeout", "_token")
+    The same steps as `asyncio.Timeout` without its timer: the task's cancel count is
+    noted on entry, and on exit a cancellation the sweep caused is uncounted and raised
+    as TimeoutError, unless someone else also cancelled the task meanwhile.
+    """
+
+    __slots__ = ("_cancelling", "_deadlines", "_expired", "_task", "_token")
 
     def __init__(self, deadlines: Deadlines) -> None:
         self._deadlines = deadlines
-        self._timeout = asyncio.timeout(None)
+        self._task: asyncio.Task[object] | None = None
+        self._cancelling = 0
+        self._expired = False
         self._token = -1
 
     async def __aenter__(self) -> Bounded:
-        await self._timeout.__aenter__()
-        self._token = self._deadlines._open_wait(self._timeout)
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("a bounded wait must run inside a task")
+        self._task = task
+        self._cancelling = task.cancelling()
+        self._token = self._deadlines._open_wait(self)
         return self
+
+    def expire(self) -> None:
+        """The deadline passed: cancel the waiting task (once)."""
+        if self._task is not None and not self._expired:
+            self._expired = True
+            self._task.cancel()
 
     async def __aexit__(
         self,
@@ -79,4 +97,11 @@ class Bounded:
         traceback: TracebackType | None,
     ) -> None:
         self._deadlines._close_wait(self._token)
-        await self._timeout.__aexit__(kind, error, traceback)
+        # Uncounted only if the sweep cancelled it (short-circuit: uncancel runs then).
+        if (
+            self._expired
+            and self._task is not None
+            and self._task.uncancel() <= self._cancelling
+            and kind is asyncio.CancelledError
+        ):
+            raise TimeoutError from error

@@ -66,3 +66,31 @@ async def test_cancelling_from_outside_is_a_cancellation_not_a_timeout(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_overrun_and_cancelled_from_outside_stays_a_cancellation(
+    deadlines: Deadlines,
+) -> None:
+    """Both at once, as with asyncio.timeout: whoever else cancelled the task wins."""
+    entered = asyncio.Event()
+
+    async def wait() -> None:
+        async with deadlines.bounded():
+            entered.set()
+            await asyncio.sleep(5)
+
+    task = asyncio.create_task(wait())
+    await entered.wait()
+    task.cancel()
+    for wait_, _ in list(deadlines._open.values()):
+        wait_.expire()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The control: an overrun alone is a TimeoutError.
+    alone = asyncio.create_task(wait())
+    entered.clear()
+    await entered.wait()
+    for wait_, _ in list(deadlines._open.values()):
+        wait_.expire()
+    with pytest.raises(TimeoutError):
+        await alone
