@@ -26,19 +26,20 @@ def exported(
     count: int, links: FeedLinks | None, *, show_title: str | None = None, mine: bool = False
 ) -> str:
     """What comes with the .ics file: what it holds, and how to stay up to date instead."""
-    plural = "release" if count == 1 else "releases"
     if show_title is not None:
-        what = f"{count} {plural} of {bold_title(show_title)}"
+        scope = f"of {bold_title(show_title)}"
     elif mine:
-        what = f"{count} {plural} of the shows you subscribe to"
+        scope = "of the shows you subscribe to"
     else:
-        what = f"{count} {plural} this server follows"
-    lines = [
-        f"Here are the {what}, from a week ago to a year ahead: open the file to add them "
-        "to your calendar app."
-    ]
+        scope = "this server follows"
+    window = "from a week ago to a year ahead"
     if count == 0:
-        lines = [f"Nothing dated yet: the file holds the {what}, from a week ago to a year ahead."]
+        first = f"No release {scope} is dated {window} yet, so the file is empty for now."
+    elif count == 1:
+        first = f"Here is the one release {scope}, {window}: open the file to add it"
+    else:
+        first = f"Here are the {count} releases {scope}, {window}: open the file to add them"
+    lines = [first if count == 0 else f"{first} to your calendar app."]
     if links is not None:
         lines.append("To have every change show up by itself, subscribe to this server's feed:")
         lines.extend(feed_lines(links))
