@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from bot.domain import references
+from bot.domain.errors import NotFound
 from bot.domain.models import Release, Show
 from bot.storage import releases, shows
 from bot.storage.database import Transaction
@@ -29,7 +30,10 @@ async def resolve(
     text = typed.strip()
     picked = references.picked_id(text)
     if picked is not None:
-        return references.choose(text, [], await by_id(picked), noun=noun, hint=hint)
+        found = await by_id(picked)
+        if found is None:
+            raise NotFound(f"That {noun} is gone: it was removed after the list was shown. {hint}")
+        return found
     matches = await titled(text) if text else []
     number = references.typed_id(text)
     found = None if matches or number is None else await by_id(number)

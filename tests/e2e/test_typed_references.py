@@ -77,3 +77,22 @@ async def test_digits_other_than_ascii_are_no_id_and_change_nothing(
     # The control: the same release by its ASCII id is found.
     card = await server.user("countdown", {"release": release_id})
     assert card.embeds[0]["title"] == "Frieren"
+
+
+async def test_a_pick_removed_after_the_list_was_shown_says_so_not_its_id(
+    server: Server, airdate: RunningBot
+) -> None:
+    await server.mod("release add", {"title": "Frieren", "when": "2030-02-01"})
+    await server.mod("release add", {"title": "Dandadan", "when": "2030-03-01"})
+    frieren = await chosen(server, "countdown", "release", "Frieren")
+    dandadan = await chosen(server, "countdown", "release", "Dandadan")
+    await server.mod("release remove", {"release": frieren})
+
+    gone = await server.user("countdown", {"release": frieren})
+    assert gone.ephemeral
+    assert (gone.content or "").startswith("That release is gone: it was removed after")
+    assert PICK in (gone.content or "") and "id:" not in (gone.content or "")
+    # The control: a pick still there is counted down.
+    there = await server.user("countdown", {"release": dandadan})
+    assert there.embeds[0]["title"] == "Dandadan"
+    assert not airdate.unexpected_errors
