@@ -129,7 +129,7 @@ SCRIPT = """
     const d = Math.floor(seconds / 86400);
     const h = Math.floor((seconds % 86400) / 3600);
     const m = Math.floor((seconds % 3600) / 60);
-    if (d) return h ? d + " d " + h + " h" : d + " d";
+    if (d) return d + " d" + (h ? " " + h + " h" : m ? " " + m + " min" : "");
     if (h) return m ? h + " h " + m + " min" : h + " h";
     return m ? m + " min" : seconds + " s";
   }
