@@ -285,6 +285,14 @@ async def on_a_phone_in_tokyo(browser: Browser, site: Site) -> None:
     assert set(watched.requests) <= {site.page_url, site.cover_url}, watched.requests
     await page.evaluate("window.scrollTo(0, 0)")
     await screenshot(page, "phone")
+
+    # Left open past midnight and past the release: the days and the countdown follow.
+    await page.clock.fast_forward("13:29:00")  # 23:00:15 UTC, 08:00:15 in Tokyo
+    assert await day_of(page, "Frieren") == ("2024-07-02", "Today Tuesday 2 July", "08:00")
+    assert await countdown.text_content() == "out now"
+    await page.clock.fast_forward("02:00:00")
+    assert await countdown.text_content() == "released 2 h ago"
+    assert watched.errors == []
     await context.close()
 
 

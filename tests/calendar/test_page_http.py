@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -15,7 +15,7 @@ import pytest
 from bot.calendar.page import CONTENT_SECURITY_POLICY
 from bot.calendar.server import FeedServer
 from bot.domain.catalog import Airing, TitleLanguage
-from bot.services.releases import ReleaseDraft
+from bot.services.releases import ReleaseChanges, ReleaseDraft
 from bot.services.schedule import ScheduleService
 from bot.storage.convert import to_epoch
 from tests.calendar.conftest import GUILD, OTHER_GUILD, World
@@ -264,3 +264,26 @@ async def test_moderators_and_members_get_the_page_link(
             assert response.status == 404
         async with session.get(new_page) as response:
             assert response.status == 200
+
+
+async def test_every_change_shows_on_the_next_visit(pages: Feed, world: World) -> None:
+    release = str(await add(world, "Frieren", "2024-07-02T14:00Z"))
+    assert listed(await page_of(pages)) == {"2024-07-02": ["14:00 UTC Frieren Episode 2"]}
+    await world.releases.edit(GUILD, release, ReleaseChanges(when="2024-07-05T10:00Z"))
+    assert listed(await page_of(pages)) == {"2024-07-05": ["10:00 UTC Frieren Episode 2"]}
+    await world.releases.edit(
+        GUILD, release, ReleaseChanges(title="Sousou no Frieren", label="Episode 1")
+    )
+    assert listed(await page_of(pages)) == {
+        "2024-07-05": ["10:00 UTC Sousou no Frieren Episode 1 Premiere"]
+    }
+    await world.releases.remove(GUILD, release)
+    emptied = await page_of(pages)
+    assert listed(emptied) == {} and "hidden" not in emptied.by_id("empty").attrs
+    await add(world, "Frieren", "2024-07-05T10:00Z")  # added again: a new release
+    assert listed(await page_of(pages)) == {"2024-07-05": ["10:00 UTC Frieren Episode 2"]}
+    # Once it has passed it stays listed for the rest of its day, then leaves.
+    world.clock[0] = datetime(2024, 7, 5, 23, 0, tzinfo=UTC)
+    assert listed(await page_of(pages)) == {"2024-07-05": ["10:00 UTC Frieren Episode 2"]}
+    world.clock[0] = datetime(2024, 7, 7, 0, 0, tzinfo=UTC)
+    assert listed(await page_of(pages)) == {}
