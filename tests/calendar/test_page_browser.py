@@ -73,7 +73,8 @@ async def site(world: World) -> AsyncIterator[Site]:
     requested: list[str] = []
 
     async def cover(request: web.Request) -> web.Response:
-        requested.append(request.path)
+        # What the cover's host learns: the page's address (its secret token) never.
+        requested.append(f"{request.path} referer={request.headers.get('Referer')}")
         return web.Response(body=png(64, 90, (99, 102, 241)), content_type="image/png")
 
     covers.router.add_get("/covers/oshi.png", cover)
@@ -279,7 +280,8 @@ async def on_a_phone_in_tokyo(browser: Browser, site: Site) -> None:
     await page.wait_for_function(
         "(img) => img.complete && img.naturalWidth === 64", arg=await cover.element_handle()
     )
-    assert site.cover_url in watched.requests and site.cover_requests
+    assert site.cover_url in watched.requests
+    assert site.cover_requests and set(site.cover_requests) == {"/covers/oshi.png referer=None"}
     outside = [url for url in watched.requests if urlsplit(url).hostname != "127.0.0.1"]
     assert outside == []
     assert set(watched.requests) <= {site.page_url, site.cover_url}, watched.requests
