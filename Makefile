@@ -18,8 +18,18 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(PY) -m bot
 
+# The schedule page's browser test drives Debian's chromium through Playwright (whose own
+# browser download is never used): installed once here when it is missing.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMIUM):
+	@command -v apt-get > /dev/null || { echo "Install chromium (the browser test needs $(CHROMIUM))"; exit 1; }
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core \
+		|| { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
+
 # The end-to-end tests mostly wait on timers and sockets: four workers share two cores well.
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q -n 4
 
 # The stateful property test of what is owed, with many more random examples (about 20

@@ -27,6 +27,7 @@ from bot.services.changes import Changes
 from bot.services.delivery import DeliveryPolicy, DeliveryService
 from bot.services.lifecycle import GuildLifecycle, GuildOutages
 from bot.services.releases import ReleaseService
+from bot.services.schedule import ScheduleService
 from bot.services.settings import SettingsService
 from bot.storage.database import Database
 
@@ -85,8 +86,15 @@ def build_calendar(config: Config, changes: Changes, clock: Clock) -> CalendarFe
     feeds = Feeds(service, clock)
     server = None
     if config.calendar_http_port is not None:
-        server = FeedServer(service, feeds, config.calendar_http_host, config.calendar_http_port)
-    return CalendarFeature(service, feeds, server, config.calendar_base_url)
+        server = FeedServer(
+            service,
+            feeds,
+            config.calendar_http_host,
+            config.calendar_http_port,
+            schedule=ScheduleService(changes),
+            base_url=config.calendar_base_url,
+        )
+    return CalendarFeature(service, feeds, server)
 
 
 def build_anilist(config: Config, catalog: CatalogService, clock: Clock) -> AniList:

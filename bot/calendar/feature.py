@@ -22,15 +22,13 @@ class CalendarFeature:
     service: CalendarService
     feeds: Feeds
     server: FeedServer | None = None
-    #: CALENDAR_BASE_URL: the public address of the feed (else http://host:port).
-    base_url: str | None = None
 
     def public_base(self) -> str | None:
         """The feed's public address, or None while it is not served (off, or its port
         could not be bound): no link is shown that would not answer."""
         if self.server is None or not self.server.running:
             return None
-        return self.base_url or f"http://{self.server.host}:{self.server.port}"
+        return self.server.public_base
 
     async def links(self, guild_id: int) -> FeedLinks | None:
         """The guild's feed links (given a token the first time), or None: the feed is off."""

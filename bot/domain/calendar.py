@@ -209,14 +209,17 @@ def next_version(
 
 @dataclass(frozen=True, slots=True)
 class FeedLinks:
-    """Where a guild's live feed is read: https for Google, webcal for Apple and Outlook."""
+    """Where a guild's live feed is read: https for Google, webcal for Apple and Outlook;
+    and its schedule page, for a browser."""
 
     https: str
     webcal: str
+    page: str
 
 
 def feed_links(base_url: str, token: str) -> FeedLinks:
     """The links of a guild's feed under `base_url` (http or https, no trailing slash)."""
-    https = f"{base_url.rstrip('/')}/c/{token}.ics"
+    page = f"{base_url.rstrip('/')}/c/{token}"
+    https = f"{page}.ics"
     scheme, _, rest = https.partition("://")
-    return FeedLinks(https=https, webcal=f"webcal://{rest}" if scheme else https)
+    return FeedLinks(https=https, webcal=f"webcal://{rest}" if scheme else https, page=page)

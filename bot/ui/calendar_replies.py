@@ -19,6 +19,7 @@ def feed_lines(links: FeedLinks) -> list[str]:
     return [
         f"- Apple Calendar or Outlook: <{links.webcal}>",
         f"- Google Calendar (Other calendars → From URL) or anything else: <{links.https}>",
+        f"- Or open the schedule page (the next 14 days, in your time zone): <{links.page}>",
     ]
 
 
