@@ -32,7 +32,10 @@ async def resolve(
     if picked is not None:
         found = await by_id(picked)
         if found is None:
-            raise NotFound(f"That {noun} is gone: it was removed after the list was shown. {hint}")
+            raise NotFound(
+                f"No {noun} here is the one picked: it may have been removed since the list "
+                f"was shown. {hint}"
+            )
         return found
     matches = await titled(text) if text else []
     number = references.typed_id(text)

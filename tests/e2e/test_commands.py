@@ -93,7 +93,8 @@ async def test_guilds_see_only_their_own_releases(server: Server, airdate: Runni
         {"release": own["value"]},
         permissions=MANAGE_GUILD,
     )
-    assert "No release here matches" in (reply.content or "")
+    assert "No release here is the one picked" in (reply.content or "")
+    assert "secret" not in (reply.content or "").casefold()
 
 
 async def test_upcoming_pages_past_ten(server: Server, airdate: RunningBot) -> None:

@@ -90,7 +90,7 @@ async def test_a_pick_removed_after_the_list_was_shown_says_so_not_its_id(
 
     gone = await server.user("countdown", {"release": frieren})
     assert gone.ephemeral
-    assert (gone.content or "").startswith("That release is gone: it was removed after")
+    assert (gone.content or "").startswith("No release here is the one picked: it may have been")
     assert PICK in (gone.content or "") and "id:" not in (gone.content or "")
     # The control: a pick still there is counted down.
     there = await server.user("countdown", {"release": dandadan})
