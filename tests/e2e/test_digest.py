@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import utcnow
+from bot.services.changes import Changes
+from bot.services.digests import DigestService
+from bot.services.releases import ReleaseDraft, ReleaseService
+from bot.storage.database import Database
 from tests.conftest import MANAGE_GUILD, Server
 from tests.simulator.models import SimChannel, SimMessage
 from tests.support.harness import RunningBot, dump_database, rows, start_bot, wait_until
@@ -23,6 +27,9 @@ from tests.support.harness import RunningBot, dump_database, rows, start_bot, wa
 LONDON_MONDAY = datetime(2027, 3, 22, 9, 0, tzinfo=UTC)
 #: The Monday after, 09:00 in London: 08:00 UTC (British Summer Time).
 LONDON_NEXT_MONDAY = datetime(2027, 3, 29, 8, 0, tzinfo=UTC)
+
+
+Seeding = Callable[[Changes], Awaitable[None]]
 
 
 def unix(moment: datetime) -> int:
@@ -87,7 +94,7 @@ async def test_digest_lists_the_weeks_releases_by_day_and_nothing_else(
             ("Sometime", None, "April 2027"),
             ("Removed", None, "2027-03-23 12:00"),
         ]:
-            options = {"title": title, "when": when}
+            options: dict[str, object] = {"title": title, "when": when}
             if label:
                 options["label"] = label
             await server.mod("release add", options)
@@ -126,3 +133,246 @@ async def test_digest_lists_the_weeks_releases_by_day_and_nothing_else(
     assert all(
         "This week's releases" not in m.content for m in server.sim.messages(server.announcements)
     )
+
+
+#: Monday 8 March 2027, 09:00 in New York: 14:00 UTC (EST). The clocks go forward on
+#: Sunday 14 March, so the next Monday's 09:00 is 13:00 UTC (EDT).
+NEW_YORK_MONDAY = datetime(2027, 3, 8, 14, 0, tzinfo=UTC)
+NEW_YORK_NEXT_MONDAY = datetime(2027, 3, 15, 13, 0, tzinfo=UTC)
+
+
+async def test_digest_keeps_its_local_time_across_a_daylight_saving_change(
+    server: Server, db_path: Path
+) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    async with bot_before(server, db_path, NEW_YORK_MONDAY):
+        await server.mod("settings timezone", {"zone": "America/New_York"})
+        await server.mod("settings digest", {"channel": schedule, "day": 0, "time": "09:00"})
+        await wait_for_posts(schedule, server, 1, 12)
+    # The bot is down over the weekend the clocks change, and back an hour before the
+    # digest would be due by the old offset.
+    async with bot_before(server, db_path, NEW_YORK_NEXT_MONDAY):
+        await wait_for_posts(schedule, server, 2, 12)
+        await asyncio.sleep(0.5)
+    first, second = server.sim.messages(schedule)
+    assert f"<t:{unix(NEW_YORK_MONDAY)}:F>" in first.content
+    assert f"<t:{unix(NEW_YORK_NEXT_MONDAY)}:F>" in second.content
+    # Posted at 09:00 New York time both weeks (the simulator stamps real time; the bot's
+    # clock ran 6 s behind its moment when it started).
+    assert digest_rows(db_path) == [
+        (unix(NEW_YORK_MONDAY), schedule.id, "sent"),
+        (unix(NEW_YORK_NEXT_MONDAY), schedule.id, "sent"),
+        (unix(NEW_YORK_NEXT_MONDAY + timedelta(days=7)), schedule.id, "pending"),
+    ]
+
+
+async def test_a_digest_is_not_posted_again_after_a_restart(server: Server, db_path: Path) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    async with bot_before(server, db_path, LONDON_MONDAY):
+        await server.mod("settings digest", {"channel": schedule})
+        await wait_for_posts(schedule, server, 1, 12)
+    # Started again a minute after its moment: the digest was recorded, nothing is owed.
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=-timedelta(minutes=1)):
+        await asyncio.sleep(2)
+    assert len(server.sim.messages(schedule)) == 1
+    assert [status for _, _, status in digest_rows(db_path)] == ["sent", "pending"]
+
+
+async def test_a_crash_after_discord_took_the_digest_leaves_one_post(
+    server: Server, db_path: Path
+) -> None:
+    """Discord creates the post but the answer never comes, and the bot dies: started
+    again, it sends with the same nonce and Discord returns the first post."""
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    server.sim.fail_channel(schedule, "hang_after_create")
+    running = await start_bot(
+        server.sim, db_path, clock_offset=offset_to(LONDON_MONDAY, timedelta(seconds=4))
+    )
+    try:
+        await server.mod("settings digest", {"channel": schedule})
+        await wait_for_posts(schedule, server, 1, 10)
+    finally:
+        await running.stop()  # while the post's answer is still awaited
+    assert [status for _, _, status in digest_rows(db_path)] == ["sending"]
+    hits = server.sim.nonce_hits
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=-timedelta(seconds=10)):
+        await wait_until(
+            lambda: [s for _, _, s in digest_rows(db_path)] == ["sent", "pending"],
+            10,
+            "the digest recorded as sent",
+        )
+    [post] = server.sim.messages(schedule)
+    assert server.sim.nonce_hits == hits + 1
+    [(message_id,)] = rows(db_path, "SELECT message_id FROM digests WHERE status = 'sent'")
+    assert message_id == post.id
+
+
+async def test_a_digest_found_after_the_nonce_window_is_not_posted_again(
+    server: Server, db_path: Path
+) -> None:
+    """As above, but the bot comes back after Discord forgot the nonce: it looks for its
+    post first and records the one it finds."""
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    server.sim.fail_channel(schedule, "hang_after_create")
+    running = await start_bot(
+        server.sim, db_path, clock_offset=offset_to(LONDON_MONDAY, timedelta(seconds=4))
+    )
+    try:
+        await server.mod("settings digest", {"channel": schedule})
+        await wait_for_posts(schedule, server, 1, 10)
+    finally:
+        await running.stop()
+    server.sim.nonce_window_seconds = 0.0
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=-timedelta(minutes=10)):
+        await wait_until(
+            lambda: [s for _, _, s in digest_rows(db_path)] == ["sent", "pending"],
+            10,
+            "the digest recorded as sent",
+        )
+    [post] = server.sim.messages(schedule)
+    [(message_id,)] = rows(db_path, "SELECT message_id FROM digests WHERE status = 'sent'")
+    assert message_id == post.id
+
+
+async def test_a_digest_missed_while_down_is_posted_once_when_under_12_hours_late(
+    server: Server, db_path: Path
+) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(hours=1)):
+        await server.mod("settings digest", {"channel": schedule})
+        # Two hours into the digest's week: listed though past when the digest goes out.
+        await server.mod("release add", {"title": "Frieren", "when": "2027-03-22 11:00"})
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=-timedelta(hours=5)):
+        await wait_for_posts(schedule, server, 1, 10)
+        await asyncio.sleep(1)
+    [digest] = server.sim.messages(schedule)
+    assert f"<t:{unix(LONDON_MONDAY)}:F>" in digest.content
+    assert "**Frieren**" in text_of(digest)
+    assert [status for _, _, status in digest_rows(db_path)] == ["sent", "pending"]
+
+
+async def test_a_digest_more_than_12_hours_late_is_skipped_and_next_week_still_comes(
+    server: Server, db_path: Path
+) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(hours=1)):
+        await server.mod("settings timezone", {"zone": "Europe/London"})
+        await server.mod("settings digest", {"channel": schedule})
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=-timedelta(hours=13)):
+        await wait_until(
+            lambda: [s for _, _, s in digest_rows(db_path)] == ["skipped", "pending"],
+            10,
+            "the late digest skipped",
+        )
+        await asyncio.sleep(1)
+    assert server.sim.messages(schedule) == []
+    [(reason,)] = rows(db_path, "SELECT last_error FROM digests WHERE status = 'skipped'")
+    assert "12 hours late" in reason
+    async with bot_before(server, db_path, LONDON_NEXT_MONDAY):
+        await wait_for_posts(schedule, server, 1, 12)
+    [digest] = server.sim.messages(schedule)
+    assert f"<t:{unix(LONDON_NEXT_MONDAY)}:F>" in digest.content
+
+
+async def seed(db_path: Path, now: datetime, work: Seeding) -> None:
+    """Do what moderators would have done, through the services, with the clock at `now`."""
+    database = await Database.open(db_path)
+    try:
+        await work(Changes(database, lambda: now, lambda guild_id: None))
+    finally:
+        await database.close()
+
+
+async def test_a_digest_of_300_releases_fits_discords_limits_and_counts_the_rest(
+    server: Server, db_path: Path
+) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+
+    async def three_hundred(changes: Changes) -> None:
+        service = ReleaseService(changes)
+        for number in range(300):
+            at = LONDON_MONDAY + timedelta(minutes=33 * number + 1)
+            title = f"Show {number:03d} " + "with a long title " * 6
+            draft = ReleaseDraft(title=title, when=f"{at:%Y-%m-%d %H:%M}", label="Episode 2")
+            await service.add(server.guild.id, draft)
+        await DigestService(changes).set(server.guild.id, schedule.id)
+
+    await seed(db_path, LONDON_MONDAY - timedelta(days=1), three_hundred)
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(seconds=3)):
+        await wait_for_posts(schedule, server, 1, 12)
+    [digest] = server.sim.messages(schedule)
+    embeds = digest.embeds
+    assert 1 < len(embeds) <= 10
+    for embed in embeds:
+        assert len(embed.get("title") or "") <= 256
+        assert len(embed["description"]) <= 4096
+    assert sum(len(e.get("title") or "") + len(e["description"]) for e in embeds) <= 6000
+    listing = text_of(digest)
+    shown = len(re.findall(r"\*\*Show \d{3} ", listing))
+    assert 0 < shown < 300
+    assert listing.splitlines()[-1] == f"…and {300 - shown} more"
+    # The soonest are the ones shown, in order.
+    assert re.findall(r"\*\*Show (\d{3}) ", listing) == [f"{n:03d}" for n in range(shown)]
+
+
+async def test_a_digest_turned_off_posts_nothing_while_another_guilds_does(
+    server: Server, db_path: Path
+) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    other = server.sim.add_guild(name="Other Hub")
+    other_schedule = server.sim.add_channel(other, name="schedule")
+    other_mod = server.sim.add_member(other, name="other-mod", permissions=MANAGE_GUILD)
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(seconds=8)):
+        await server.mod("settings digest", {"channel": schedule})
+        await server.sim.invoke(
+            other,
+            other_schedule,
+            other_mod,
+            "settings digest",
+            {"channel": other_schedule},
+            permissions=MANAGE_GUILD,
+        )
+        reply = await server.mod("settings digest")
+        assert "off" in (reply.content or "")
+        view = await server.mod("settings view")
+        [field] = [f for f in view.embeds[0]["fields"] if f["name"] == "Weekly digest"]
+        assert field["value"].startswith("Off")
+        await wait_for_posts(other_schedule, server, 1, 12)
+        await asyncio.sleep(1)
+    assert server.sim.messages(schedule) == []
+    statuses = rows(db_path, "SELECT status FROM digests WHERE guild_id = ?", (server.guild.id,))
+    assert statuses == [("skipped",)]
+
+
+async def test_changing_the_digest_and_changing_it_back_leaves_one_digest_due(
+    server: Server, db_path: Path
+) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(seconds=8)):
+        await server.mod("settings digest", {"channel": schedule})
+        moved = await server.mod(
+            "settings digest", {"channel": server.general, "day": 1, "time": "18:30"}
+        )
+        tuesday = datetime(2027, 3, 23, 18, 30, tzinfo=UTC)
+        assert f"<t:{unix(tuesday)}:F>" in (moved.content or "")
+        await server.mod("settings digest", {"channel": schedule, "day": 0, "time": "9:00"})
+        pending = rows(db_path, "SELECT due_at, channel_id FROM digests WHERE status = 'pending'")
+        assert pending == [(unix(LONDON_MONDAY), schedule.id)]
+        await wait_for_posts(schedule, server, 1, 12)
+        await asyncio.sleep(1)
+    assert len(server.sim.messages(schedule)) == 1
+    assert [m for m in server.sim.messages(server.general) if "This week" in m.content] == []
+
+
+async def test_a_bad_digest_time_is_refused_and_changes_nothing(
+    server: Server, db_path: Path
+) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(hours=1)):
+        await server.mod("settings digest", {"channel": schedule})
+        before = dump_database(db_path)
+        for typed in ("9am", "24:00", "09:60", "tomorrow"):
+            reply = await server.mod("settings digest", {"channel": schedule, "time": typed})
+            assert reply.ephemeral
+            assert "HH:MM" in (reply.content or "") and "`18:30`" in (reply.content or "")
+        assert dump_database(db_path) == before
