@@ -19,8 +19,8 @@ from bot.domain.errors import InvalidInput
 from bot.domain.models import Precision, Release, ReleaseStatus, ReleaseTime, Show
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
