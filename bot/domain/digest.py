@@ -23,8 +23,8 @@ from bot.domain.models import Precision, Release, ReleaseStatus, require_aware
 from bot.domain.planning import NONCE_LENGTH
 from bot.domain.text import quote
 
-#: The digest lists the releases of this long from its moment.
-WINDOW = timedelta(days=7)
+#: The digest lists the releases of a week of the guild's days from its moment.
+WEEK = timedelta(days=7)
 #: A digest more than this late (the bot was down) is skipped, not sent.
 CATCH_UP = timedelta(hours=12)
 DEFAULT_TIME = time(9, 0)
@@ -100,6 +100,13 @@ def next_digest_at(weekday: Weekday, at: time, zone: str, after: datetime) -> da
     raise AssertionError("a weekday comes round within nine days")
 
 
+def week_end(start: datetime, zone: str) -> datetime:
+    """The end of the week from `start`: the same local time 7 days on (168 hours, give or
+    take a daylight-saving change), so one week's digest ends where the next one's begins."""
+    local = require_aware(start).astimezone(ZoneInfo(zone))
+    return local_moment(local.date() + WEEK, local.time(), zone)
+
+
 def digest_nonce(guild_id: int, channel_id: int, due_at: datetime) -> str:
     """The message nonce of one digest: its whole key, so a resend is the same message."""
     key = f"digest:{guild_id}:{channel_id}:{int(require_aware(due_at).timestamp())}"
@@ -148,8 +155,7 @@ def digest_days(releases: Iterable[Release], start: datetime, zone: str) -> list
     An exact release falls on its day in the guild's `zone`; a `day` release on its own
     date (in its own zone, where it was dated).
     """
-    require_aware(start)
-    end = start + WINDOW
+    end = week_end(start, zone)
     guild_zone = ZoneInfo(zone)
     by_day: dict[date, list[Release]] = {}
     for release in releases:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.domain.digest import CATCH_UP, WINDOW, Digest, digest_days
+from bot.domain.digest import CATCH_UP, Digest, digest_days, week_end
 from bot.domain.models import DeliveryStatus
 from bot.scheduling.supervise import start_supervised
 from bot.services.delivery import DeliveryError, DeliveryPolicy
@@ -146,7 +146,7 @@ class DigestOutbox:
                 tx,
                 row.guild_id,
                 row.due_at - timedelta(seconds=1),
-                row.due_at + WINDOW,
+                week_end(row.due_at, guild.timezone),
                 READ_LIMIT,
                 guild.delay_after,
             )

@@ -14,7 +14,7 @@ from datetime import datetime
 import discord
 
 from bot.domain import dates
-from bot.domain.digest import WINDOW, DigestDay, DigestSetting, count_releases, release_mark
+from bot.domain.digest import DigestDay, DigestSetting, count_releases, release_mark
 from bot.domain.models import Precision, Release
 from bot.domain.when import MONTHS
 from bot.ui.messages import (
@@ -33,12 +33,10 @@ _MARKS = {"premiere": "\N{SPARKLES} premiere", "finale": "\N{CHEQUERED FLAG} fin
 
 
 def digest_content(start: datetime) -> str:
-    """The message's one line of content: the same for every attempt at one digest, so a
-    look for a post an earlier attempt may have made can recognise it."""
-    end = start + WINDOW
+    """The message's one line of content: it names only the digest's moment, the same for
+    every attempt at it, so a look for a post an earlier attempt made recognises it."""
     return (
-        f"\N{SPIRAL CALENDAR PAD} **This week's releases**: <t:{dates.unix_seconds(start)}:F> "
-        f"to <t:{dates.unix_seconds(end)}:F>"
+        f"\N{SPIRAL CALENDAR PAD} **This week's releases**, from <t:{dates.unix_seconds(start)}:F>"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,7 @@ from bot.domain.digest import (
     next_digest_at,
     parse_time,
     release_mark,
+    week_end,
 )
 from bot.domain.errors import InvalidInput
 from bot.domain.models import Precision, Release, ReleaseStatus, ReleaseTime, Show
@@ -166,3 +168,21 @@ def test_releases_are_grouped_by_the_guilds_day_whole_days_first() -> None:
         (date(2027, 1, 5), ["day", "late"]),
         (date(2027, 1, 6), ["small hours"]),
     ]
+
+
+@pytest.mark.parametrize(
+    ("start", "zone", "end"),
+    [
+        (utc(2027, 1, 4, 9), "UTC", utc(2027, 1, 11, 9)),
+        # The clocks go forward within the week: it ends at the next digest, 167 hours on.
+        (utc(2027, 3, 22, 9), "Europe/London", utc(2027, 3, 29, 8)),
+        # And back: 169 hours.
+        (utc(2027, 10, 25, 8), "Europe/London", utc(2027, 11, 1, 9)),
+    ],
+)
+def test_a_week_ends_where_the_next_digest_begins(
+    start: datetime, zone: str, end: datetime
+) -> None:
+    assert week_end(start, zone) == end
+    local = start.astimezone(ZoneInfo(zone))
+    assert next_digest_at(Weekday(local.weekday()), local.time(), zone, start) == end
