@@ -107,6 +107,17 @@ def week_end(start: datetime, zone: str) -> datetime:
     return local_moment(local.date() + WEEK, local.time(), zone)
 
 
+def still_owed(setting: DigestSetting | None, channel_id: int, due_at: datetime, zone: str) -> bool:
+    """Whether a digest claimed for this channel and moment is still what the setting asks
+    for (it may have changed, or been turned off, since the digest was claimed)."""
+    if setting is None or setting.channel_id != channel_id:
+        return False
+    due_at = require_aware(due_at)
+    return (
+        next_digest_at(setting.weekday, setting.at, zone, due_at - timedelta(seconds=1)) == due_at
+    )
+
+
 def digest_nonce(guild_id: int, channel_id: int, due_at: datetime) -> str:
     """The message nonce of one digest: its whole key, so a resend is the same message."""
     key = f"digest:{guild_id}:{channel_id}:{int(require_aware(due_at).timestamp())}"

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.domain.digest import CATCH_UP, Digest, digest_days, week_end
+from bot.domain.digest import CATCH_UP, Digest, digest_days, still_owed, week_end
 from bot.domain.models import DeliveryStatus
 from bot.scheduling.supervise import start_supervised
 from bot.services.delivery import DeliveryError, DeliveryPolicy
@@ -140,6 +140,9 @@ class DigestOutbox:
             guild = await settings.guild_settings(tx, row.guild_id)
             if guild.removed:
                 return _Outcome(row, skipped="Airdate is no longer in the server")
+            setting = await digests.digest_setting(tx, row.guild_id)
+            if not still_owed(setting, row.channel_id, row.due_at, guild.timezone):
+                return _Outcome(row, skipped="digest setting changed")
             # What `/upcoming` would list for the week from the digest's moment (a release
             # exactly at the moment included), as it is now.
             found = await releases.upcoming_releases(

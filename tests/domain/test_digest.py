@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.digest import (
+    DigestSetting,
     Weekday,
     digest_days,
     digest_nonce,
@@ -15,6 +16,7 @@ from bot.domain.digest import (
     next_digest_at,
     parse_time,
     release_mark,
+    still_owed,
     week_end,
 )
 from bot.domain.errors import InvalidInput
@@ -186,3 +188,13 @@ def test_a_week_ends_where_the_next_digest_begins(
     assert week_end(start, zone) == end
     local = start.astimezone(ZoneInfo(zone))
     assert next_digest_at(Weekday(local.weekday()), local.time(), zone, start) == end
+
+
+def test_a_claimed_digest_is_checked_against_the_setting_as_it_is_now() -> None:
+    monday = utc(2027, 1, 4, 9)
+    setting = DigestSetting(1, 2, Weekday.MONDAY, time(9), since=utc(2027, 1, 1))
+    assert still_owed(setting, 2, monday, "UTC")
+    assert not still_owed(None, 2, monday, "UTC")  # turned off
+    assert not still_owed(setting, 3, monday, "UTC")  # another channel now
+    assert not still_owed(setting, 2, monday + timedelta(hours=1), "UTC")  # another time
+    assert not still_owed(setting, 2, monday, "Europe/Berlin")  # 09:00 there is 08:00 UTC

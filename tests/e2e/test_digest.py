@@ -376,3 +376,74 @@ async def test_a_bad_digest_time_is_refused_and_changes_nothing(
             assert reply.ephemeral
             assert "HH:MM" in (reply.content or "") and "`18:30`" in (reply.content or "")
         assert dump_database(db_path) == before
+
+
+async def test_a_new_time_zone_moves_the_next_digest_to_its_local_time(
+    server: Server, db_path: Path
+) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(days=1)):
+        await server.mod("settings digest", {"channel": schedule})
+        assert rows(db_path, "SELECT due_at FROM digests WHERE status = 'pending'") == [
+            (unix(LONDON_MONDAY),)
+        ]
+        await server.mod("settings timezone", {"zone": "Asia/Tokyo"})
+        view = await server.mod("settings view")
+    tokyo = datetime(2027, 3, 22, 0, 0, tzinfo=UTC)  # Monday 09:00 in Tokyo
+    assert rows(db_path, "SELECT due_at FROM digests WHERE status = 'pending'") == [(unix(tokyo),)]
+    [field] = [f for f in view.embeds[0]["fields"] if f["name"] == "Weekly digest"]
+    assert "Mondays at 09:00 (Asia/Tokyo)" in field["value"]
+    assert f"<t:{unix(tokyo)}:F>" in field["value"]
+
+
+async def test_a_digest_turned_off_while_it_is_being_posted_is_posted_once_and_not_again(
+    server: Server, db_path: Path
+) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    server.sim.fail_channel(schedule, "slow", delay=0.6)
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(seconds=4)):
+        await server.mod("settings digest", {"channel": schedule})
+        await wait_until(
+            lambda: [s for _, _, s in digest_rows(db_path)] == ["sending"], 8, "the post in flight"
+        )
+        await server.mod("settings digest")
+        await wait_until(
+            lambda: [s for _, _, s in digest_rows(db_path)] in (["sent"], ["skipped"]),
+            8,
+            "the post settled",
+        )
+        await asyncio.sleep(1)
+    # Already on its way to Discord (the usual case: it is composed as it is claimed), it
+    # is posted and recorded; caught before it left, it is skipped. Never both, never again.
+    [(status,)] = rows(db_path, "SELECT status FROM digests")
+    assert len(server.sim.messages(schedule)) == (1 if status == "sent" else 0)
+
+
+async def test_a_server_that_removed_airdate_gets_no_digest(server: Server, db_path: Path) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    other = server.sim.add_guild(name="Other Hub")
+    other_schedule = server.sim.add_channel(other, name="schedule")
+    other_mod = server.sim.add_member(other, name="other-mod", permissions=MANAGE_GUILD)
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(seconds=8)):
+        await server.mod("settings digest", {"channel": schedule})
+        await server.sim.invoke(
+            other,
+            other_schedule,
+            other_mod,
+            "settings digest",
+            {"channel": other_schedule},
+            permissions=MANAGE_GUILD,
+        )
+        await server.sim.remove_bot_from_guild(server.guild)
+        await wait_for_posts(other_schedule, server, 1, 12)
+        await wait_until(
+            lambda: (
+                ("skipped",)
+                in rows(
+                    db_path, "SELECT status FROM digests WHERE guild_id = ?", (server.guild.id,)
+                )
+            ),
+            5,
+            "the removed server's digest skipped",
+        )
+    assert server.sim.messages(schedule) == []
