@@ -104,6 +104,10 @@ class DigestOutbox:
     async def run_due(self, now: datetime) -> bool:
         """Claim the digests due; skip those more than 12 hours late. Return True if more
         may be due already (a skip owes the next week's, which may be due too)."""
+        # Most passes of the dispatcher are for releases: look before taking the write lock.
+        due = await self.next_wake_at()
+        if due is None or due > now:
+            return False
         skipped = 0
         async with self._database.transaction() as tx:
             claimed = await digests.claim_due(
