@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import utcnow
+from bot.domain.catalog import Airing, CatalogMedia, MediaFormat, MediaStatus, Titles
 from bot.services.changes import Changes
 from bot.services.digests import DigestService
 from bot.services.releases import ReleaseDraft, ReleaseService
@@ -447,3 +448,55 @@ async def test_a_server_that_removed_airdate_gets_no_digest(server: Server, db_p
             "the removed server's digest skipped",
         )
     assert server.sim.messages(schedule) == []
+
+
+async def test_a_digest_lists_followed_anilist_episodes_as_this_server_sees_them(
+    server: Server, db_path: Path
+) -> None:
+    """Catalog episodes in the guild's title language, at the time it is told (its delay),
+    premiere and finale marked; a server that follows nothing gets "Nothing scheduled"."""
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    other = server.sim.add_guild(name="Other Hub")
+    other_schedule = server.sim.add_channel(other, name="schedule")
+    other_mod = server.sim.add_member(other, name="other-mod", permissions=MANAGE_GUILD)
+    media = CatalogMedia(
+        anilist_id=166531,
+        titles=Titles("[Oshi no Ko] 2nd Season", "Oshi no Ko Season 2", None),
+        site_url="https://anilist.co/anime/166531",
+        is_adult=False,
+        format=MediaFormat.TV,
+        status=MediaStatus.RELEASING,
+        episodes=3,
+    )
+    airs = [LONDON_MONDAY + timedelta(days=day, hours=3) for day in range(3)]
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(seconds=8)) as running:
+        await server.mod("settings channel", {"channel": server.announcements})
+        await server.mod("settings titles", {"language": "english"})
+        await server.mod("settings delay", {"after": "1h"})
+        await server.mod("settings digest", {"channel": schedule})
+        await server.sim.invoke(
+            other,
+            other_schedule,
+            other_mod,
+            "settings digest",
+            {"channel": other_schedule},
+            permissions=MANAGE_GUILD,
+        )
+        airings = [Airing(media.anilist_id, n + 1, unix(at)) for n, at in enumerate(airs)]
+        await running.bot.catalog.follow(
+            server.guild.id, media, airings, None, None, True, running.bot.clock()
+        )
+        await wait_for_posts(schedule, server, 1, 12)
+        await wait_for_posts(other_schedule, server, 1, 5)
+    told = [unix(at + timedelta(hours=1)) for at in airs]
+    assert text_of(server.sim.messages(schedule)[0]).splitlines() == [
+        "**Monday 22 March**",
+        f"<t:{told[0]}:t> · **Oshi no Ko Season 2 — Episode 1** · \N{SPARKLES} premiere"
+        f" · <t:{told[0]}:R>",
+        "**Tuesday 23 March**",
+        f"<t:{told[1]}:t> · **Oshi no Ko Season 2 — Episode 2** · <t:{told[1]}:R>",
+        "**Wednesday 24 March**",
+        f"<t:{told[2]}:t> · **Oshi no Ko Season 2 — Episode 3** · \N{CHEQUERED FLAG} finale"
+        f" · <t:{told[2]}:R>",
+    ]
+    assert text_of(server.sim.messages(other_schedule)[0]) == "Nothing scheduled this week."
