@@ -135,10 +135,7 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
         await defer(interaction)
         current = await self.bot.guild_settings.view(guild_id_of(interaction))
         digest = await self.bot.digests.settings.view(guild_id_of(interaction))
-        embed = add_digest_field(
-            settings_embed(current), digest.setting, digest.next_at, digest.zone
-        )
-        await answer(interaction, embed=embed)
+        await answer(interaction, embed=add_digest_field(settings_embed(current), digest))
 
     @app_commands.command(name="test", description="Post a sample announcement to the channel")
     async def test(self, interaction: discord.Interaction) -> None:

@@ -35,6 +35,8 @@ class DigestPlan:
     setting: DigestSetting | None
     next_at: datetime | None
     zone: str
+    #: Why the latest digest could not be posted, if it could not.
+    failure: str | None = None
 
 
 async def plan_next(
@@ -96,4 +98,5 @@ class DigestService:
             zone = (await settings.guild_settings(tx, guild_id)).timezone
             setting = await digests.digest_setting(tx, guild_id)
             waiting = await digests.waiting(tx, guild_id) if setting is not None else []
-        return DigestPlan(setting, waiting[0].due_at if waiting else None, zone)
+            failure = await digests.latest_failure(tx, guild_id) if setting is not None else None
+        return DigestPlan(setting, waiting[0].due_at if waiting else None, zone, failure)

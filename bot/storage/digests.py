@@ -108,6 +108,18 @@ async def waiting(tx: Transaction, guild_id: int) -> list[DigestRow]:
     return [_row(row) for row in rows]
 
 
+async def latest_failure(tx: Transaction, guild_id: int) -> str | None:
+    """Return why the guild's latest digest failed, if the latest one to end did."""
+    row = await tx.fetchone(
+        "SELECT status, last_error FROM digests WHERE guild_id = ? "
+        "AND status IN ('sent', 'failed') ORDER BY due_at DESC, id DESC LIMIT 1",
+        (guild_id,),
+    )
+    if row is None or row["status"] != "failed":
+        return None
+    return str(row["last_error"] or "unknown")
+
+
 async def latest_posted(tx: Transaction, guild_id: int) -> datetime | None:
     """Return the moment of the guild's latest digest posted or being posted."""
     row = await tx.fetchone(

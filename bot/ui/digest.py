@@ -17,6 +17,7 @@ from bot.domain import dates
 from bot.domain.digest import DigestDay, DigestSetting, count_releases, release_mark
 from bot.domain.models import Precision, Release
 from bot.domain.when import MONTHS
+from bot.services.digests import DigestPlan
 from bot.ui.messages import (
     ANNOUNCEMENT_COLOUR,
     EMBED_DESCRIPTION_LIMIT,
@@ -132,14 +133,24 @@ def next_digest_text(at: datetime) -> str:
     return f"<t:{unix}:F> (<t:{unix}:R>)"
 
 
-def digest_setting_line(setting: DigestSetting | None, next_at: datetime | None, zone: str) -> str:
-    """How `/settings view` and `/settings digest` describe the digest."""
+def digest_setting_line(
+    setting: DigestSetting | None,
+    next_at: datetime | None,
+    zone: str,
+    failure: str | None = None,
+) -> str:
+    """How `/settings view` describes the digest (and why the last one failed, if it did)."""
     if setting is None:
         return "Off: `/settings digest channel` turns it on"
     when = f"{setting.weekday.label}s at {setting.at:%H:%M} ({zone})"
     line = f"<#{setting.channel_id}>, {when}"
     if next_at is not None:
         line += f"; next {next_digest_text(next_at)}"
+    if failure is not None:
+        line += (
+            f"\nThe last one could not be posted ({failure}): check that Airdate can view, "
+            "send messages and embed links there."
+        )
     return line
 
 
@@ -157,11 +168,8 @@ def digest_changed(setting: DigestSetting | None, next_at: datetime | None, zone
     return text
 
 
-def add_digest_field(
-    embed: discord.Embed, setting: DigestSetting | None, next_at: datetime | None, zone: str
-) -> discord.Embed:
+def add_digest_field(embed: discord.Embed, plan: DigestPlan) -> discord.Embed:
     """Add the digest's line to the `/settings view` embed."""
-    embed.add_field(
-        name="Weekly digest", value=digest_setting_line(setting, next_at, zone), inline=False
-    )
+    line = digest_setting_line(plan.setting, plan.next_at, plan.zone, plan.failure)
+    embed.add_field(name="Weekly digest", value=line, inline=False)
     return embed

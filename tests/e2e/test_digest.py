@@ -21,6 +21,7 @@ from bot.services.digests import DigestService
 from bot.services.releases import ReleaseDraft, ReleaseService
 from bot.storage.database import Database
 from tests.conftest import MANAGE_GUILD, Server
+from tests.simulator import Perm
 from tests.simulator.models import SimChannel, SimMessage
 from tests.support.harness import RunningBot, dump_database, rows, start_bot, wait_until
 
@@ -500,3 +501,22 @@ async def test_a_digest_lists_followed_anilist_episodes_as_this_server_sees_them
         f" · <t:{told[2]}:R>",
     ]
     assert text_of(server.sim.messages(other_schedule)[0]) == "Nothing scheduled this week."
+
+
+async def test_a_digest_discord_refuses_is_failed_said_in_settings_view_and_next_week_owed(
+    server: Server, db_path: Path
+) -> None:
+    schedule = server.sim.add_channel(server.guild, name="schedule")
+    async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(seconds=6)):
+        await server.mod("settings digest", {"channel": schedule})
+        await server.sim.deny_bot(schedule, Perm.SEND_MESSAGES)
+        await wait_until(
+            lambda: [s for _, _, s in digest_rows(db_path)] == ["failed", "pending"],
+            12,
+            "the refused digest failed and next week's owed",
+        )
+        view = await server.mod("settings view")
+    assert server.sim.messages(schedule) == []
+    [field] = [f for f in view.embeds[0]["fields"] if f["name"] == "Weekly digest"]
+    assert "could not be posted (HTTP 403 code 50013)" in field["value"]
+    assert f"<t:{unix(LONDON_MONDAY + timedelta(days=7))}:F>" in field["value"]
