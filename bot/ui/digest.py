@@ -14,7 +14,7 @@ from datetime import datetime
 import discord
 
 from bot.domain import dates
-from bot.domain.digest import DigestDay, DigestSetting, count_releases, release_mark
+from bot.domain.digest import DigestDay, DigestSetting, Weekday, count_releases, release_mark
 from bot.domain.models import Precision, Release
 from bot.domain.when import MONTHS
 from bot.services.digests import DigestPlan
@@ -43,7 +43,8 @@ def digest_content(start: datetime) -> str:
 
 def day_heading(day: DigestDay) -> str:
     d = day.day
-    return f"**{d.strftime('%A')} {d.day} {MONTHS[d.month - 1]}**"
+    # Named here, not by strftime: the process's locale must not change what is posted.
+    return f"**{Weekday(d.weekday()).label} {d.day} {MONTHS[d.month - 1]}**"
 
 
 def release_line(release: Release) -> str:
