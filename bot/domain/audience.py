@@ -29,17 +29,6 @@ def is_regular_episode(label: str | None) -> bool:
     return _FINALE.search(label) is None
 
 
-def episode_number(label: str | None) -> int | None:
-    """The episode a label names ("Episode 5", "Ep. 5", "#5"), or None."""
-    match = None if label is None else _EPISODE.match(label)
-    return None if match is None else int(match["number"])
-
-
-def says_finale(label: str | None) -> bool:
-    """Whether a label calls its release the finale."""
-    return label is not None and _FINALE.search(label) is not None
-
-
 def covers(follow: Follow, release: Release) -> bool:
     """Whether an enabled follow owes its channel messages about this release."""
     if not follow.enabled:

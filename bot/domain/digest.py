@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 from zoneinfo import ZoneInfo
 
-from bot.domain.audience import episode_number, says_finale
 from bot.domain.errors import InvalidInput
 from bot.domain.models import Precision, Release, ReleaseStatus, require_aware
 from bot.domain.planning import NONCE_LENGTH
@@ -125,15 +124,23 @@ def digest_nonce(guild_id: int, channel_id: int, due_at: datetime) -> str:
     return base64.b32encode(digest).decode("ascii").lower()[:NONCE_LENGTH]
 
 
-def release_mark(release: Release) -> str | None:
-    """'premiere' or 'finale' where the release is one, else None.
+#: "Episode 1", "Ep. 01", "#1": a show's first episode.
+_FIRST_EPISODE = re.compile(r"^\s*(?:episode|ep\.?|#)\s*0*1\b(?!\.\d)", re.IGNORECASE)
+#: "Premiere", "Season 2 premiere", "Season 2" (not "Season 2 finale"): a show or season begins.
+_PREMIERE = re.compile(r"\bpremiere\b|^\s*season\b(?!.*\b(?:finale|final|last)\b)", re.IGNORECASE)
+_FINALE = re.compile(r"\bfinale\b|\bfinal episode\b|\blast episode\b", re.IGNORECASE)
 
-    A catalog release knows from AniList; a guild's own release is a premiere when it is
-    "Episode 1" and a finale when its label says so.
-    """
-    if release.finale or says_finale(release.label):
+
+def release_mark(release: Release) -> str | None:
+    """'finale', 'premiere' or None, by the schedule page's rule: AniList says so for a
+    catalog release; a guild's own is a finale when its label says so, and a premiere
+    when it is a first episode, a season or says premiere."""
+    if release.finale or (release.label and _FINALE.search(release.label)):
         return "finale"
-    if release.premiere or episode_number(release.label) == 1:
+    if release.is_catalog:
+        return "premiere" if release.premiere else None
+    label = release.label or ""
+    if _FIRST_EPISODE.match(label) or _PREMIERE.search(label):
         return "premiere"
     return None
 
