@@ -71,17 +71,38 @@ class ChannelSender:
         # returns the first message instead of posting a second one.
         return await _post(channel, message, nonce=batch.nonce, view=message_view(message.buttons))
 
-    async def post(self, channel_id: int, message: OutgoingMessage) -> int:
-        """Post one message outside the outbox (`/settings test`), at the bot's pace.
+    async def post(
+        self, channel_id: int, message: OutgoingMessage, *, nonce: str | None = None
+    ) -> int:
+        """Post one message outside the release outbox (`/settings test`, a digest with its
+        `nonce`), at the bot's pace.
 
         Raise DeliveryError as `send` does; no answer within `POST_TIMEOUT` is one too.
         """
         await self._limiter.acquire()
         try:
             async with asyncio.timeout(POST_TIMEOUT.total_seconds()):
-                return await _post(self._client.get_partial_messageable(channel_id), message)
+                channel = self._client.get_partial_messageable(channel_id)
+                return await _post(channel, message, nonce=nonce)
         except TimeoutError as error:
             raise _lost(error) from error
+
+    async def find_posted(self, channel_id: int, content: str) -> int | None:
+        """Return the id of the bot's recent message in the channel with this content."""
+        me = self._client.user
+        expected = content_fingerprint(content)
+        await self._limiter.acquire()
+        try:
+            channel = self._client.get_partial_messageable(channel_id)
+            async for message in channel.history(limit=RECENT_MESSAGES):
+                mine = me is not None and message.author.id == me.id
+                if mine and content_fingerprint(message.content) == expected:
+                    return message.id
+        except discord.HTTPException as error:
+            raise _classify(error) from error
+        except (aiohttp.ClientError, OSError) as error:
+            raise _lost(error) from error
+        return None
 
     async def find_sent(self, batch: Batch) -> int | None:
         channel = await self._messageable(batch)

@@ -22,6 +22,7 @@ from bot.scheduling.dispatcher import Dispatcher
 from bot.services.audiences import FollowService, SubscriptionService
 from bot.services.catalog import CatalogService
 from bot.services.delivery import DeliveryService
+from bot.services.digest_feature import Digests
 from bot.services.lifecycle import GuildLifecycle
 from bot.services.releases import ReleaseService
 from bot.services.settings import SettingsService
@@ -77,6 +78,8 @@ class Services:
     anilist: AniList
     #: Guilds' calendars: `/calendar` exports and the live feed.
     calendar: CalendarFeature
+    #: The weekly digest: `/settings digest` and the digests' outbox.
+    digests: Digests
 
 
 class AirdateBot(commands.Bot):
@@ -119,6 +122,7 @@ class AirdateBot(commands.Bot):
         self.catalog = services.catalog
         self.anilist = services.anilist
         self.calendar = services.calendar
+        self.digests = services.digests
         self._delivering = False
         self._refusal: StartupError | None = None
         self.tree.error(self.on_app_command_error)
@@ -149,6 +153,7 @@ class AirdateBot(commands.Bot):
         await self.anilist.stop()
         await self.dispatcher.stop()
         await self.delivery.stop()
+        await self.digests.stop()
         await super().close()
 
     async def sync_commands(self, guild: discord.Guild | None) -> None:
@@ -183,6 +188,7 @@ class AirdateBot(commands.Bot):
         if not self._delivering:
             self._delivering = True
             self.delivery.start()
+            self.digests.start()
             self.dispatcher.start()
             self.anilist.start()
             await self.calendar.start()

@@ -18,13 +18,18 @@ from bot.channel_sender import ChannelSender
 from bot.client import AirdateBot, Services
 from bot.clock import Clock, utcnow
 from bot.config import Config
+from bot.digest_sender import DigestSender
 from bot.scheduling.dispatcher import Dispatcher
+from bot.scheduling.outboxes import Outboxes
 from bot.scheduling.ratelimit import RateLimiter
 from bot.services.audiences import FollowService, SubscriptionService
 from bot.services.calendar import CalendarService
 from bot.services.catalog import CatalogService
 from bot.services.changes import Changes
 from bot.services.delivery import DeliveryPolicy, DeliveryService
+from bot.services.digest_delivery import DigestOutbox
+from bot.services.digest_feature import Digests
+from bot.services.digests import DigestService
 from bot.services.lifecycle import GuildLifecycle, GuildOutages
 from bot.services.releases import ReleaseService
 from bot.services.schedule import ScheduleService
@@ -47,8 +52,11 @@ def build_bot(
     outages = GuildOutages()
     sender = ChannelSender(RateLimiter(policy.rate_per_second), outages.__contains__)
     delivery = DeliveryService(database, sender, policy, clock)
-    dispatcher = Dispatcher(delivery, clock)
+    # Weekly digests have an outbox of their own, woken by the same dispatcher.
+    digest_outbox = DigestOutbox(database, DigestSender(sender), policy, clock)
+    dispatcher = Dispatcher(Outboxes(delivery, digest_outbox), clock)
     delivery.on_capacity = dispatcher.wake
+    digest_outbox.on_recorded = dispatcher.wake
 
     def guild_changed(guild_id: int) -> None:
         """A guild's releases, settings or audiences changed: rework what it is owed now,
@@ -72,6 +80,7 @@ def build_bot(
         catalog=catalog,
         anilist=build_anilist(config, catalog, clock),
         calendar=calendar,
+        digests=Digests(DigestService(changes), digest_outbox),
     )
     bot = AirdateBot(config, database, services, clock=clock)
     # The bot is the connection the sender posts through; it exists only now.

@@ -8,9 +8,11 @@ from discord.ext import commands
 
 from bot.client import AirdateBot
 from bot.domain.catalog import TitleLanguage
+from bot.domain.digest import Weekday
 from bot.domain.errors import InvalidInput
 from bot.services.delivery import DeliveryError
 from bot.ui import calendar_replies, permissions, replies
+from bot.ui.digest import add_digest_field, digest_changed
 from bot.ui.messages import compose, sample_announcement, settings_embed
 from cogs._context import answer, defer, guild_id_of, require_manage_guild
 from cogs.releases import zone_autocomplete
@@ -103,11 +105,37 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
             raise InvalidInput(calendar_replies.FEED_OFF)
         await answer(interaction, calendar_replies.feed_settings(links, regenerated=regenerate))
 
+    @app_commands.command(name="digest", description="A weekly post of the week's releases")
+    @app_commands.describe(
+        channel="Where it goes (leave out to turn it off)",
+        day="The day it is posted (default Monday)",
+        time="HH:MM on the 24-hour clock in this server's time zone (default 09:00)",
+    )
+    @app_commands.choices(day=[app_commands.Choice(name=d.label, value=d.value) for d in Weekday])
+    async def digest(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        day: int | None = None,
+        time: str | None = None,
+    ) -> None:
+        await defer(interaction)
+        if channel is not None:
+            permissions.require_can_post(interaction, channel)
+        plan = await self.bot.digests.settings.set(
+            guild_id_of(interaction),
+            None if channel is None else channel.id,
+            None if day is None else Weekday(day),
+            time,
+        )
+        await answer(interaction, digest_changed(plan.setting, plan.next_at, plan.zone))
+
     @app_commands.command(name="view", description="Show this server's Airdate settings")
     async def view(self, interaction: discord.Interaction) -> None:
         await defer(interaction)
         current = await self.bot.guild_settings.view(guild_id_of(interaction))
-        await answer(interaction, embed=settings_embed(current))
+        digest = await self.bot.digests.settings.view(guild_id_of(interaction))
+        await answer(interaction, embed=add_digest_field(settings_embed(current), digest))
 
     @app_commands.command(name="test", description="Post a sample announcement to the channel")
     async def test(self, interaction: discord.Interaction) -> None:

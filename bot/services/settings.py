@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from bot.domain import durations, when
 from bot.domain.catalog import TitleLanguage
 from bot.domain.models import GuildSettings
-from bot.services import reconcile
+from bot.services import digests, reconcile
 from bot.services.changes import Changes
 from bot.storage import follows, settings
 
@@ -108,7 +108,10 @@ class SettingsService:
 
     async def set_timezone(self, guild_id: int, typed: str) -> GuildSettings:
         zone = when.validate_zone(typed)
+        now = self._changes.now()
         async with self._changes.guild(guild_id) as tx:
             after = replace(await settings.guild_settings(tx, guild_id), timezone=zone)
-            await settings.save_guild_settings(tx, after, self._changes.now())
+            await settings.save_guild_settings(tx, after, now)
+            # The weekly digest's local time is read in this zone: its next moment moves.
+            await digests.plan_next(tx, guild_id, now, after=now)
         return after
