@@ -75,8 +75,11 @@ def _line(name: str, value: _Property) -> str:
     """The property's content line as a component writes it (`NAME;PARAMS:VALUE`), folded
     by icalendar's `Contentline` when it is 75 octets or longer."""
     params = value.params.to_ical().decode() if value.params else ""
-    line = f"{name};{params}:" if params else f"{name}:"
-    line += value.to_ical().decode()
+    return _folded(f"{name};{params}:" if params else f"{name}:", value.to_ical().decode())
+
+
+def _folded(head: str, value: str) -> str:
+    line = head + value
     if len(line.encode()) < _FOLD_AT:
         return line
     folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
@@ -98,9 +101,13 @@ def _shared_line(name: str, value: str | int | date) -> str:
 
 @lru_cache(maxsize=_SHARED_LINES)
 def _stamp_lines(changed_at: datetime) -> tuple[str, str]:
-    """DTSTAMP and LAST-MODIFIED: the same moment (the event's last change)."""
-    value = _typed("DTSTAMP", changed_at)
-    return _line("DTSTAMP", value), _line("LAST-MODIFIED", value)
+    """DTSTAMP and LAST-MODIFIED: the same UTC moment (the event's last change), written by
+    `vDatetime` as `vDDDTypes` writes one."""
+    value = vDatetime(changed_at)
+    if value.params:
+        return _line("DTSTAMP", value), _line("LAST-MODIFIED", value)
+    text: bytes = value.to_ical()
+    return _folded("DTSTAMP:", text.decode()), _folded("LAST-MODIFIED:", text.decode())
 
 
 def _moment_line(name: str, moment: date | datetime) -> str:
