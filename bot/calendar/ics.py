@@ -106,7 +106,7 @@ def _stamp_lines(changed_at: datetime) -> tuple[str, str]:
     value = vDatetime(changed_at)
     if value.params:
         return _line("DTSTAMP", value), _line("LAST-MODIFIED", value)
-    text: bytes = value.to_ical()
+    text: bytes = value.to_ical()  # type: ignore[no-untyped-call]
     return _folded("DTSTAMP:", text.decode()), _folded("LAST-MODIFIED:", text.decode())
 
 
