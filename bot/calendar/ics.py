@@ -154,7 +154,7 @@ def render_event(event: CalendarEvent, uid: str) -> str:
         lines["DESCRIPTION"] = _shared_line("DESCRIPTION", content.description)
     if content.url is not None:
         lines["URL"] = _shared_line("URL", content.url)
-    body = "\r\n".join(lines[name] for name in _ORDER if name in lines)
+    body = "\r\n".join(filter(None, map(lines.get, _ORDER)))
     return f"BEGIN:VEVENT\r\n{body}\r\nEND:VEVENT\r\n"
 
 
