@@ -5,8 +5,8 @@ and kept; a calendar is icalendar's VCALENDAR with those VEVENTs in it, exactly 
 `Calendar.add_component` would give, without rendering every event again.
 
 An event is written property by property as icalendar writes a component: each value
-encoded by icalendar's own property type (`vText` escaping, `vDDDTypes` dates and times,
-`vInt`, `vUri`), its parameters by icalendar's `Parameters`, the line folded by
+encoded by icalendar's own property type (`vText` escaping, `vDatetime` and `vDDDTypes`
+dates and times, `vInt`, `vUri`), its parameters by icalendar's `Parameters`, the line folded by
 icalendar's `Contentline`, in the order of `Event.canonical_order`. This skips what
 `Event.new(...).to_ical()` spends on building a component only to take it apart again
 (its typed setters and per-line objects, about 0.2 ms an event), and the lines events
@@ -132,7 +132,8 @@ def forget_shared_lines() -> None:
 def render_event(event: CalendarEvent, uid: str) -> str:
     """One release's VEVENT: a UTC timed event, or an all-day one (exclusive end).
 
-    The same text as `render_event_with_component`, four to ten times faster."""
+    The same text as `render_event_with_component`, about six times faster (see
+    bench/RESULTS.md)."""
     content = event.content
     if not (_is_utc(content.start) and _is_utc(content.end) and _is_utc(event.changed_at)):
         # Not what the calendar service makes: left to icalendar's Event as a whole.
