@@ -27,6 +27,10 @@ DEFAULT_DURATION = timedelta(minutes=30)
 MAX_SHIFT = timedelta(days=1)
 
 
+#: How a fingerprint's parts are written (`json.dumps(..., ensure_ascii=False)`, made once).
+_FINGERPRINT_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
@@ -80,7 +84,7 @@ class EventContent:
             self.description,
             self.url,
         ]
-        data = json.dumps(shown, ensure_ascii=False).encode()
+        data = _FINGERPRINT_JSON.encode(shown).encode()
         return hashlib.sha256(data).hexdigest()[:32]
 
 

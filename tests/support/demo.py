@@ -3,13 +3,16 @@
 Sets up a server, schedules a release about 20 s out with a 10 s reminder, then follows
 an anime from the local AniList stand-in by its link (its next episode about 20 s out),
 and prints each message the bot posts as a reader would see it, with how late it was
-against its due time.
+against its due time. Then it fetches the server's live calendar feed over HTTP, as a
+calendar app would from the link `/settings calendar` gives a moderator, and prints its
+events.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import logging
 import re
 import sys
@@ -18,6 +21,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import aiohttp
+import icalendar
 
 from bot.clock import utcnow
 from tests.anilist_standin import AniListStandin, sample_catalogue
@@ -29,6 +35,8 @@ from tests.support.harness import start_bot, wait_until
 MANAGE_GUILD = 1 << 5
 ON_TIME_SECONDS = 1.0
 TIMESTAMP = re.compile(r"<t:(\d+):([tTdDfFR])>")
+#: The https link of a guild's feed in `/settings calendar`'s reply.
+FEED_LINK = re.compile(r"<(https?://[^\s>]+/c/[A-Za-z0-9_-]+\.ics)>")
 
 
 NAMES: dict[str, str] = {}
@@ -70,6 +78,60 @@ def show(message: SimMessage, due_at: int) -> float:
     return lateness
 
 
+def event_line(event: Any) -> str:
+    """One VEVENT as a calendar app would list it: its start in UTC, summary, UID and
+    SEQUENCE (and whether it is cancelled)."""
+    start = event["DTSTART"].dt
+    when = (
+        start.astimezone(UTC).strftime("%a %d %b %Y %H:%M:%S UTC")
+        if isinstance(start, datetime)
+        else start.strftime("%a %d %b %Y (all day)")
+    )
+    cancelled = "  CANCELLED" if str(event.get("STATUS", "")) == "CANCELLED" else ""
+    return (
+        f"  {when}  {event['SUMMARY']}{cancelled}\n"
+        f"      UID {event['UID']}  SEQUENCE {int(event['SEQUENCE'])}"
+    )
+
+
+async def fetch_feed(link: str) -> bool:
+    """Fetch the feed as a calendar app does, print its events, then ask again with its
+    ETag (a 304); print the schedule page's link. True if the feed answered as it should."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(link) as response:
+            body = await response.read()
+            status, etag = response.status, response.headers.get("ETag", "")
+            modified = response.headers.get("Last-Modified", "")
+            print(f"\nGET {link}\n  → {status} {response.headers.get('Content-Type', '')}")
+        if status != 200:
+            print(f"\nFAILED: the feed answered {status}")
+            return False
+        calendar = icalendar.Calendar.from_ical(body)
+        events = calendar.walk("VEVENT")
+        print(f"    ETag {etag}, Last-Modified {modified}, {len(body):,} bytes")
+        print(f"  {calendar.calendar_name}: {len(events)} event(s)")
+        for event in events:
+            print(event_line(event))
+        async with session.get(link, headers={"If-None-Match": etag}) as response:
+            again = response.status
+            print(f"GET again with If-None-Match {etag}\n  → {again}")
+        page = link.removesuffix(".ics")
+        async with session.get(page) as response:
+            kind = response.headers.get("Content-Type", "")
+            size = len(await response.read())
+            print(f"\nSchedule page: {page}")
+            if response.status == 200 and kind.startswith("text/html"):
+                print(f"  → 200 {kind}, {size:,} bytes")
+            else:
+                print(f"  → {response.status} (no schedule page served by this build)")
+    if not events or again != 304:
+        print(f"\nFAILED: the feed held {len(events)} event(s), and its ETag gave {again}")
+        return False
+    if modified:
+        email.utils.parsedate_to_datetime(modified)  # a valid HTTP date, or this raises
+    return True
+
+
 async def run_demo(workdir: Path) -> int:
     sim = DiscordSimulator()
     await sim.start()
@@ -81,16 +143,18 @@ async def run_demo(workdir: Path) -> int:
     moderator = sim.add_member(guild, name="moderator", permissions=MANAGE_GUILD)
     NAMES.update({str(channel.id): channel.name, str(fans.id): fans.name})
     print(f"Local Discord simulator on {sim.api_base}, AniList stand-in on {anilist.url}")
-    running = await start_bot(sim, workdir / "airdate.db", anilist_url=anilist.url)
+    # The live calendar feed on a free port (CALENDAR_HTTP_PORT; 0: the system picks one).
+    running = await start_bot(sim, workdir / "airdate.db", anilist_url=anilist.url, calendar_port=0)
     print("Airdate is connected. A moderator sets it up:")
 
-    async def run(command: str, options: dict[str, Any]) -> None:
+    async def run(command: str, options: dict[str, Any]) -> str:
         shown = {k: getattr(v, "name", v) for k, v in options.items()}
         reply = await sim.invoke(
             guild, channel, moderator, command, options, permissions=MANAGE_GUILD, timeout=15
         )
         text = readable(reply.content or "", time.time()).replace("\n", "\n      ")
         print(f"  /{command} {shown}\n    → {text}")
+        return reply.content or ""
 
     async def two_more(seen: int, what: str) -> list[SimMessage] | None:
         with contextlib.suppress(AssertionError):
@@ -146,6 +210,16 @@ async def run_demo(workdir: Path) -> int:
             show(followed[0], due["reminder"]),
             show(followed[1], due["announcement"]),
         ]
+
+        print("\nThe moderator asks for the server's calendar feed, for members' calendar apps:")
+        feed = running.bot.calendar.server
+        await wait_until(lambda: feed is not None and feed.running, 10, "the calendar feed")
+        links = FEED_LINK.findall(await run("settings calendar", {}))
+        if not links:
+            print("\nFAILED: /settings calendar gave no feed link")
+            return 1
+        if not await fetch_feed(links[0]):
+            return 1
     finally:
         await running.stop()
         await anilist.stop()
