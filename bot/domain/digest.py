@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.errors import InvalidInput
 from bot.domain.models import Precision, Release, ReleaseStatus, require_aware
 from bot.domain.planning import NONCE_LENGTH
+from bot.domain.schedule import is_finale, is_premiere
 from bot.domain.text import quote
 
 #: The digest lists the releases of a week of the guild's days from its moment.
@@ -124,25 +125,12 @@ def digest_nonce(guild_id: int, channel_id: int, due_at: datetime) -> str:
     return base64.b32encode(digest).decode("ascii").lower()[:NONCE_LENGTH]
 
 
-#: "Episode 1", "Ep. 01", "#1": a show's first episode.
-_FIRST_EPISODE = re.compile(r"^\s*(?:episode|ep\.?|#)\s*0*1\b(?!\.\d)", re.IGNORECASE)
-#: "Premiere", "Season 2 premiere", "Season 2" (not "Season 2 finale"): a show or season begins.
-_PREMIERE = re.compile(r"\bpremiere\b|^\s*season\b(?!.*\b(?:finale|final|last)\b)", re.IGNORECASE)
-_FINALE = re.compile(r"\bfinale\b|\bfinal episode\b|\blast episode\b", re.IGNORECASE)
-
-
 def release_mark(release: Release) -> str | None:
-    """'finale', 'premiere' or None, by the schedule page's rule: AniList says so for a
-    catalog release; a guild's own is a finale when its label says so, and a premiere
-    when it is a first episode, a season or says premiere."""
-    if release.finale or (release.label and _FINALE.search(release.label)):
+    """'finale', 'premiere' or None, by the schedule page's rule (a finale first: "Season 2
+    finale" ends a season)."""
+    if is_finale(release):
         return "finale"
-    if release.is_catalog:
-        return "premiere" if release.premiere else None
-    label = release.label or ""
-    if _FIRST_EPISODE.match(label) or _PREMIERE.search(label):
-        return "premiere"
-    return None
+    return "premiere" if is_premiere(release) else None
 
 
 def listed(release: Release, start: datetime, end: datetime) -> bool:
