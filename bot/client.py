@@ -24,6 +24,7 @@ from bot.services.catalog import CatalogService
 from bot.services.delivery import DeliveryService
 from bot.services.lifecycle import GuildLifecycle
 from bot.services.releases import ReleaseService
+from bot.services.scheduled_events import ScheduledEventService
 from bot.services.settings import SettingsService
 from bot.storage import settings as settings_store
 from bot.storage.database import Database
@@ -39,6 +40,7 @@ COGS = (
     "cogs.calendar",
     "cogs.subscriptions",
     "cogs.guild_events",
+    "cogs.scheduled_events",
     "cogs.help",
 )
 DATABASE_BUSY_REPLY = (
@@ -77,6 +79,8 @@ class Services:
     anilist: AniList
     #: Guilds' calendars: `/calendar` exports and the live feed.
     calendar: CalendarFeature
+    #: `/settings events`: highlights mirrored as Discord scheduled events.
+    scheduled_events: ScheduledEventService
 
 
 class AirdateBot(commands.Bot):
@@ -92,6 +96,8 @@ class AirdateBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        # A moderator deleting an event the mirror made (not made again).
+        intents.guild_scheduled_events = True
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -119,6 +125,7 @@ class AirdateBot(commands.Bot):
         self.catalog = services.catalog
         self.anilist = services.anilist
         self.calendar = services.calendar
+        self.scheduled_events = services.scheduled_events
         self._delivering = False
         self._refusal: StartupError | None = None
         self.tree.error(self.on_app_command_error)
@@ -146,6 +153,7 @@ class AirdateBot(commands.Bot):
 
     async def close(self) -> None:
         await self.calendar.stop()
+        await self.scheduled_events.stop()
         await self.anilist.stop()
         await self.dispatcher.stop()
         await self.delivery.stop()
@@ -186,6 +194,7 @@ class AirdateBot(commands.Bot):
             self.dispatcher.start()
             self.anilist.start()
             await self.calendar.start()
+            self.scheduled_events.start()
 
     async def _sync_dev_guild(self, guild_id: int) -> None:
         guild = self.get_guild(guild_id)

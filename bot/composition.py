@@ -18,6 +18,7 @@ from bot.channel_sender import ChannelSender
 from bot.client import AirdateBot, Services
 from bot.clock import Clock, utcnow
 from bot.config import Config
+from bot.event_sender import EventSender
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.ratelimit import RateLimiter
 from bot.services.audiences import FollowService, SubscriptionService
@@ -25,8 +26,10 @@ from bot.services.calendar import CalendarService
 from bot.services.catalog import CatalogService
 from bot.services.changes import Changes
 from bot.services.delivery import DeliveryPolicy, DeliveryService
+from bot.services.event_mirror import EventMirror
 from bot.services.lifecycle import GuildLifecycle, GuildOutages
 from bot.services.releases import ReleaseService
+from bot.services.scheduled_events import ScheduledEventService
 from bot.services.settings import SettingsService
 from bot.storage.database import Database
 
@@ -55,8 +58,14 @@ def build_bot(
         delivery.guild_changed(guild_id)
         dispatcher.wake()
         calendar.guild_changed(guild_id)
+        events_mirror.guild_changed(guild_id)
 
     changes = Changes(database, clock, guild_changed, config.notice_debounce)
+    # Scheduled events go out through the same rate limiter as messages.
+    event_sender = EventSender(sender.wait_turn, policy.send_timeout)
+    events_mirror = EventMirror(
+        changes, event_sender, clock, limit=config.events_per_guild, lease=policy.lease
+    )
     calendar = build_calendar(config, changes, clock)
     catalog = CatalogService(changes)
     services = Services(
@@ -71,10 +80,12 @@ def build_bot(
         catalog=catalog,
         anilist=build_anilist(config, catalog, clock),
         calendar=calendar,
+        scheduled_events=ScheduledEventService(changes, events_mirror),
     )
     bot = AirdateBot(config, database, services, clock=clock)
     # The bot is the connection the sender posts through; it exists only now.
     sender.post_through(bot)
+    event_sender.post_through(bot)
     services.calendar.read_from(bot.guild_name, bot.connected)
     return bot
 
