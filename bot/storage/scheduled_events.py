@@ -265,13 +265,18 @@ async def known_event_ids(tx: Transaction, guild_id: int) -> set[int]:
 
 
 async def next_retry_at(tx: Transaction, now: datetime) -> datetime | None:
-    """The next moment after `now` a failed operation of an unpaused guild is tried again."""
+    """The next moment after `now` an operation of an unpaused guild may be tried again:
+    a failure's retry, or a lease (another process's, or a killed one's) running out."""
     row = await tx.fetchone(
         """
-        SELECT MIN(e.next_try_at) AS at FROM scheduled_events e
-        WHERE e.next_try_at > ? AND e.gone = 0 AND e.want != 'done'
-          AND NOT EXISTS (SELECT 1 FROM guild_event_mirrors m
-                          WHERE m.guild_id = e.guild_id AND m.paused_reason IS NOT NULL)
+        SELECT MIN(COALESCE(retry, lease), COALESCE(lease, retry)) AS at FROM (
+            SELECT MIN(CASE WHEN e.next_try_at > ?1 THEN e.next_try_at END) AS retry,
+                   MIN(CASE WHEN e.lease_until > ?1 THEN e.lease_until END) AS lease
+            FROM scheduled_events e
+            WHERE e.gone = 0 AND e.want != 'done'
+              AND NOT EXISTS (SELECT 1 FROM guild_event_mirrors m
+                              WHERE m.guild_id = e.guild_id AND m.paused_reason IS NOT NULL)
+        )
         """,
         (to_epoch(now),),
     )

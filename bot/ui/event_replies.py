@@ -41,7 +41,8 @@ def events_line(setting: MirrorSetting, can_create: bool) -> str:
         return "On, but waiting: Airdate lacks **Create Events** in this server."
     if setting.paused:
         return (
-            "On, but paused: Discord refused Airdate's last event. Run "
-            "`/settings events enabled:true` to try again."
+            "On, but paused: Discord refused Airdate's last event for lack of **Create "
+            "Events**. Once the Airdate role has it, the events follow (or run "
+            "`/settings events enabled:true`)."
         )
     return "On: upcoming premieres, finales and movies are in the Events tab."
