@@ -1,7 +1,8 @@
 """The events mirror: makes each guild's Discord scheduled events match its highlights.
 
 One supervised worker, woken after every committed change of a guild (and at least once a
-minute, and when a retry is due), reconciles the guild in two steps:
+minute, and when a retry or a lease falls due or a mirrored release starts), reconciles
+the guild in two steps:
 
 1. **Plan** (one transaction): compute the wanted set from what the guild sees now (the
    pure rules of `bot.domain.scheduled_events`) and write it into `scheduled_events`: one
@@ -114,6 +115,7 @@ class EventMirror:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._next_tick: datetime | None = None
+        self._stopped = False
 
     def guild_changed(self, guild_id: int) -> None:
         """A change of the guild committed: reconcile its events soon."""
@@ -121,11 +123,14 @@ class EventMirror:
         self._wake.set()
 
     def start(self) -> None:
-        if not self._tasks:
+        # on_ready may run after the bot began closing (READY is awaited before its
+        # handlers run): a worker started then would outlive the database.
+        if not self._tasks and not self._stopped:
             self._next_tick = None
             start_supervised("events mirror", self._step, self._tasks)
 
     async def stop(self) -> None:
+        self._stopped = True
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -153,14 +158,14 @@ class EventMirror:
 
     async def _sleep(self, now: datetime) -> None:
         async with self._changes.read() as tx:
-            retry = await store.next_retry_at(tx, now)
+            due = await store.next_wake_at(tx, now)
         until = self._next_tick or now + TICK
-        if retry is not None and retry < until:
-            until = retry
+        if due is not None and due < until:
+            until = due
         seconds = max(0.0, (until - now).total_seconds())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
-        if retry is not None and self._clock() >= retry:
+        if due is not None and self._clock() >= due:
             async with self._changes.read() as tx:
                 self._dirty.update(await store.mirroring_guilds(tx))
 

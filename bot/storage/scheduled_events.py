@@ -264,23 +264,27 @@ async def known_event_ids(tx: Transaction, guild_id: int) -> set[int]:
     return {row["event_id"] for row in rows}
 
 
-async def next_retry_at(tx: Transaction, now: datetime) -> datetime | None:
-    """The next moment after `now` an operation of an unpaused guild may be tried again:
-    a failure's retry, or a lease (another process's, or a killed one's) running out."""
+async def next_wake_at(tx: Transaction, now: datetime) -> datetime | None:
+    """The next moment after `now` the mirror has work in an unpaused guild: a failure's
+    retry, a lease (a killed process's) running out, or a mirrored release starting (its
+    slot goes to the next highlight)."""
     row = await tx.fetchone(
         """
-        SELECT MIN(COALESCE(retry, lease), COALESCE(lease, retry)) AS at FROM (
-            SELECT MIN(CASE WHEN e.next_try_at > ?1 THEN e.next_try_at END) AS retry,
-                   MIN(CASE WHEN e.lease_until > ?1 THEN e.lease_until END) AS lease
-            FROM scheduled_events e
-            WHERE e.gone = 0 AND e.want != 'done'
-              AND NOT EXISTS (SELECT 1 FROM guild_event_mirrors m
-                              WHERE m.guild_id = e.guild_id AND m.paused_reason IS NOT NULL)
-        )
+        SELECT MIN(CASE WHEN e.next_try_at > ?1 THEN e.next_try_at END) AS retry,
+               MIN(CASE WHEN e.lease_until > ?1 THEN e.lease_until END) AS lease,
+               MIN(CASE WHEN e.want = 'event' AND e.starts_at > ?1 THEN e.starts_at END)
+                   AS start
+        FROM scheduled_events e
+        WHERE e.gone = 0 AND e.want != 'done'
+          AND NOT EXISTS (SELECT 1 FROM guild_event_mirrors m
+                          WHERE m.guild_id = e.guild_id AND m.paused_reason IS NOT NULL)
         """,
         (to_epoch(now),),
     )
-    return None if row is None or row["at"] is None else from_epoch(row["at"])
+    if row is None:
+        return None
+    moments = [row[name] for name in ("retry", "lease", "start") if row[name] is not None]
+    return from_epoch(min(moments)) if moments else None
 
 
 async def paused_guilds(tx: Transaction) -> list[int]:

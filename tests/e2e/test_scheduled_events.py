@@ -16,7 +16,7 @@ from bot.services.releases import ReleaseDraft, ReleaseService
 from bot.storage import scheduled_events as event_store
 from bot.storage.database import Database
 from tests.conftest import Server
-from tests.simulator.events import CANCELED, SimEvent
+from tests.simulator.events import ACTIVE, CANCELED, SimEvent
 from tests.simulator.permissions import BOT_ROLE_DEFAULT, Perm
 from tests.support.harness import RunningBot, rows, start_bot, start_bot_process, wait_until
 
@@ -263,7 +263,8 @@ async def test_a_server_error_is_retried_and_makes_one_event(
 ) -> None:
     server.sim.fail_next("POST", EVENT_ROUTE + "$", "status", status=500, count=2)
     await server.mod("release add", {"title": "Frieren", "label": "Season 2", "when": "in 2h"})
-    await wait_until(lambda: len(events(server)) == 1, CHANGE_SECONDS, "the event after retries")
+    # Backing off 2 s, then 4 s.
+    await wait_until(lambda: len(events(server)) == 1, 20, "the event after retries")
     assert event_requests(server, "POST") == 3
     [(event_id,)] = rows(db_path, "SELECT event_id FROM scheduled_events")
     assert event_id == events(server)[0].id
@@ -335,3 +336,25 @@ async def test_sigkill_between_discords_answer_and_the_record_leaves_one_event(
     [event] = events(server)
     assert rows(db_path, "SELECT event_id FROM scheduled_events") == [(event.id,)]
     assert server.sim.events_created == 1
+
+
+async def test_discord_starts_the_event_and_its_slot_goes_to_the_next_highlight(
+    server: Server, db_path: Path
+) -> None:
+    grant_create_events(server)
+    running = await start_bot(server.sim, db_path, events_per_guild=1)
+    try:
+        await server.mod("settings events", {"enabled": True})
+        await server.mod("release add", {"title": "Frieren", "label": "Season 2", "when": "in 3s"})
+        await server.mod("release add", {"title": "Dandadan", "label": "Season 2", "when": "in 2h"})
+        await wait_until(lambda: names(server) == ["Frieren — Season 2"], 3, "the nearest one")
+        # At its start Discord makes it ACTIVE; the bot leaves it alone and fills the slot.
+        await wait_until(
+            lambda: names(server) == ["Dandadan — Season 2"], CHANGE_SECONDS, "the next one"
+        )
+        [started] = server.sim.scheduled_events(server.guild, statuses=(ACTIVE,))
+        assert started.name == "Frieren — Season 2"
+        assert event_requests(server, "DELETE") == 0
+        assert event_requests(server, "PATCH") == 0
+    finally:
+        await running.stop()
