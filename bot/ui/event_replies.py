@@ -29,7 +29,7 @@ def events_set(result: EventsToggled, limit: int) -> str:
     )
     if not result.can_create:
         return f"{on}\n{NEEDS_PERMISSION}"
-    return on
+    return f"{on} Airdate has the **Create Events** permission this needs."
 
 
 def events_line(setting: MirrorSetting, can_create: bool) -> str:

@@ -57,7 +57,7 @@ async def mirror(server: Server, db_path: Path) -> AsyncIterator[RunningBot]:
     running = await start_bot(server.sim, db_path)
     reply = await server.mod("settings events", {"enabled": True})
     assert "Scheduled events are on" in (reply.content or "")
-    assert "Create Events" not in (reply.content or "")
+    assert "has the **Create Events** permission" in (reply.content or "")
     yield running
     await running.stop()
     assert not running.unexpected_errors, running.unexpected_errors
@@ -237,7 +237,7 @@ async def test_a_moderator_enabling_again_resumes_a_paused_mirror(
     assert not events(server)
     grant_create_events(server)  # granted without the bot hearing of it
     reply = await server.mod("settings events", {"enabled": True})
-    assert "Create Events" not in (reply.content or "")
+    assert "has the **Create Events** permission" in (reply.content or "")
     await wait_until(lambda: len(events(server)) == 1, CHANGE_SECONDS, "the event")
 
 
