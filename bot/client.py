@@ -25,6 +25,7 @@ from bot.services.delivery import DeliveryService
 from bot.services.digest_feature import Digests
 from bot.services.lifecycle import GuildLifecycle
 from bot.services.releases import ReleaseService
+from bot.services.scheduled_events import ScheduledEventService
 from bot.services.settings import SettingsService
 from bot.storage import settings as settings_store
 from bot.storage.database import Database
@@ -40,6 +41,7 @@ COGS = (
     "cogs.calendar",
     "cogs.subscriptions",
     "cogs.guild_events",
+    "cogs.scheduled_events",
     "cogs.help",
 )
 DATABASE_BUSY_REPLY = (
@@ -80,6 +82,8 @@ class Services:
     calendar: CalendarFeature
     #: The weekly digest: `/settings digest` and the digests' outbox.
     digests: Digests
+    #: `/settings events`: highlights mirrored as Discord scheduled events.
+    scheduled_events: ScheduledEventService
 
 
 class AirdateBot(commands.Bot):
@@ -95,6 +99,8 @@ class AirdateBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        # A moderator deleting an event the mirror made (not made again).
+        intents.guild_scheduled_events = True
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -123,6 +129,7 @@ class AirdateBot(commands.Bot):
         self.anilist = services.anilist
         self.calendar = services.calendar
         self.digests = services.digests
+        self.scheduled_events = services.scheduled_events
         self._delivering = False
         self._refusal: StartupError | None = None
         self.tree.error(self.on_app_command_error)
@@ -150,6 +157,7 @@ class AirdateBot(commands.Bot):
 
     async def close(self) -> None:
         await self.calendar.stop()
+        await self.scheduled_events.stop()
         await self.anilist.stop()
         await self.dispatcher.stop()
         await self.delivery.stop()
@@ -192,6 +200,7 @@ class AirdateBot(commands.Bot):
             self.dispatcher.start()
             self.anilist.start()
             await self.calendar.start()
+            self.scheduled_events.start()
 
     async def _sync_dev_guild(self, guild_id: int) -> None:
         guild = self.get_guild(guild_id)

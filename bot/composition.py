@@ -19,6 +19,7 @@ from bot.client import AirdateBot, Services
 from bot.clock import Clock, utcnow
 from bot.config import Config
 from bot.digest_sender import DigestSender
+from bot.event_sender import EventSender
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.outboxes import Outboxes
 from bot.scheduling.ratelimit import RateLimiter
@@ -30,9 +31,11 @@ from bot.services.delivery import DeliveryPolicy, DeliveryService
 from bot.services.digest_delivery import DigestOutbox
 from bot.services.digest_feature import Digests
 from bot.services.digests import DigestService
+from bot.services.event_mirror import EventMirror
 from bot.services.lifecycle import GuildLifecycle, GuildOutages
 from bot.services.releases import ReleaseService
 from bot.services.schedule import ScheduleService
+from bot.services.scheduled_events import ScheduledEventService
 from bot.services.settings import SettingsService
 from bot.storage.database import Database
 
@@ -64,8 +67,14 @@ def build_bot(
         delivery.guild_changed(guild_id)
         dispatcher.wake()
         calendar.guild_changed(guild_id)
+        events_mirror.guild_changed(guild_id)
 
     changes = Changes(database, clock, guild_changed, config.notice_debounce)
+    # Scheduled events go out through the same rate limiter as messages.
+    event_sender = EventSender(sender.wait_turn, policy.send_timeout)
+    events_mirror = EventMirror(
+        changes, event_sender, clock, limit=config.events_per_guild, lease=policy.lease
+    )
     calendar = build_calendar(config, changes, clock)
     catalog = CatalogService(changes)
     services = Services(
@@ -81,10 +90,12 @@ def build_bot(
         anilist=build_anilist(config, catalog, clock),
         calendar=calendar,
         digests=Digests(DigestService(changes), digest_outbox),
+        scheduled_events=ScheduledEventService(changes, events_mirror),
     )
     bot = AirdateBot(config, database, services, clock=clock)
     # The bot is the connection the sender posts through; it exists only now.
     sender.post_through(bot)
+    event_sender.post_through(bot)
     services.calendar.read_from(bot.guild_name, bot.connected)
     return bot
 

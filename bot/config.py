@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from bot.domain.durations import parse_duration
 from bot.domain.errors import InvalidInput
+from bot.domain.scheduled_events import MAX_EVENTS_PER_GUILD
 
 #: ASCII digits only: str.isdigit() also accepts characters such as '²' that int() refuses.
 _DIGITS = re.compile(r"[0-9]+")
@@ -79,6 +80,8 @@ class Config:
     calendar_http_port: int | None = None
     calendar_http_host: str = "127.0.0.1"
     calendar_base_url: str | None = None
+    #: Most Discord scheduled events mirrored per guild.
+    events_per_guild: int = 20
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -177,6 +180,13 @@ def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config
             f"not {_get(env, 'ANILIST_SYNC_INTERVAL')!r}."
         )
     port, host, base_url = _calendar(env)
+    events = _get(env, "EVENTS_PER_GUILD") or "20"
+    if not _DIGITS.fullmatch(events) or not 1 <= int(events) <= MAX_EVENTS_PER_GUILD:
+        raise ConfigError(
+            "EVENTS_PER_GUILD must be a whole number of events from 1 to "
+            f"{MAX_EVENTS_PER_GUILD} (Discord allows 100 a server, and servers keep room for "
+            f"their own), like 20, not {events!r}."
+        )
     return Config(
         token=None if token is None else Secret(token),
         rate_limit_per_second=float(rate),
@@ -193,6 +203,7 @@ def load_config(env: Mapping[str, str], *, require_token: bool = True) -> Config
         calendar_http_port=port,
         calendar_http_host=host,
         calendar_base_url=base_url,
+        events_per_guild=int(events),
     )
 
 

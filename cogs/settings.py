@@ -11,7 +11,7 @@ from bot.domain.catalog import TitleLanguage
 from bot.domain.digest import Weekday
 from bot.domain.errors import InvalidInput
 from bot.services.delivery import DeliveryError
-from bot.ui import calendar_replies, permissions, replies
+from bot.ui import calendar_replies, event_replies, permissions, replies
 from bot.ui.digest import add_digest_field, digest_changed
 from bot.ui.messages import compose, sample_announcement, settings_embed
 from cogs._context import answer, defer, guild_id_of, require_manage_guild
@@ -130,12 +130,30 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
         )
         await answer(interaction, digest_changed(plan.setting, plan.next_at, plan.zone))
 
+    @app_commands.command(
+        name="events", description="Mirror premieres, finales and movies as events"
+    )
+    @app_commands.describe(enabled="On: the next highlights appear in this server's Events tab")
+    async def events(self, interaction: discord.Interaction, enabled: bool) -> None:
+        await defer(interaction)
+        result = await self.bot.scheduled_events.set_enabled(
+            guild_id_of(interaction), enabled, permissions.can_create_events(interaction.guild)
+        )
+        limit = self.bot.config.events_per_guild
+        await answer(interaction, event_replies.events_set(result, limit))
+
     @app_commands.command(name="view", description="Show this server's Airdate settings")
     async def view(self, interaction: discord.Interaction) -> None:
         await defer(interaction)
-        current = await self.bot.guild_settings.view(guild_id_of(interaction))
-        digest = await self.bot.digests.settings.view(guild_id_of(interaction))
-        await answer(interaction, embed=add_digest_field(settings_embed(current), digest))
+        guild_id = guild_id_of(interaction)
+        current = await self.bot.guild_settings.view(guild_id)
+        digest = await self.bot.digests.settings.view(guild_id)
+        events = event_replies.events_line(
+            await self.bot.scheduled_events.view(guild_id),
+            permissions.can_create_events(interaction.guild),
+        )
+        embed = settings_embed(current, events_line=events)
+        await answer(interaction, embed=add_digest_field(embed, digest))
 
     @app_commands.command(name="test", description="Post a sample announcement to the channel")
     async def test(self, interaction: discord.Interaction) -> None:

@@ -134,6 +134,10 @@ VALID = [
         Config(token=None),
         id="calendar-feed-off",
     ),
+    pytest.param(
+        env(EVENTS_PER_GUILD="90"), Config(token=None, events_per_guild=90), id="events-90"
+    ),
+    pytest.param(env(EVENTS_PER_GUILD=" "), Config(token=None), id="events-default-20"),
 ]
 
 
@@ -265,6 +269,9 @@ INVALID = [
         "CALENDAR_BASE_URL",
         id="base-url-without-port",
     ),
+    pytest.param(env(EVENTS_PER_GUILD="91"), "EVENTS_PER_GUILD", id="events-over-90"),
+    pytest.param(env(EVENTS_PER_GUILD="0"), "EVENTS_PER_GUILD", id="events-zero"),
+    pytest.param(env(EVENTS_PER_GUILD="twenty"), "EVENTS_PER_GUILD", id="events-words"),
 ]
 
 

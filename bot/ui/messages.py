@@ -201,7 +201,7 @@ def fit_embeds(embeds: list[discord.Embed]) -> list[discord.Embed]:
     return embeds
 
 
-def settings_embed(settings: GuildSettings) -> discord.Embed:
+def settings_embed(settings: GuildSettings, *, events_line: str | None = None) -> discord.Embed:
     embed = discord.Embed(title="Airdate settings", colour=ANNOUNCEMENT_COLOUR)
     embed.add_field(
         name="Announcement channel",
@@ -233,6 +233,8 @@ def settings_embed(settings: GuildSettings) -> discord.Embed:
         else "None: told at the broadcast time",
         inline=False,
     )
+    if events_line is not None:
+        embed.add_field(name="Discord scheduled events", value=events_line, inline=False)
     return embed
 
 

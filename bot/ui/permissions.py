@@ -64,3 +64,9 @@ def require_plain_role(interaction: discord.Interaction, role: discord.Role) -> 
     refusal = role_refusal(interaction, role, RoleUse.HAND_OUT)
     if refusal is not None:
         raise InvalidInput(refusal)
+
+
+def can_create_events(guild: discord.Guild | None) -> bool:
+    """Whether Airdate holds Create Events server-wide (enough for its own events)."""
+    me = None if guild is None else guild.me
+    return me is not None and me.guild_permissions.create_events

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.simulator.callbacks import InteractionBook
+from tests.simulator.events import ScheduledEvents
 from tests.simulator.faults import Fault, FaultPlan
 from tests.simulator.models import JSON, RecordedRequest, SimChannel, SimGuild, SimMessage
 from tests.simulator.permissions import Perm, guild_permissions
@@ -52,6 +53,7 @@ class RestApi:
         self.stopping = asyncio.Event()
         self._parsed: dict[int, tuple[Any, list[JSON], list[bytes]]] = {}
         self._records: dict[int, RecordedRequest] = {}
+        self.scheduled_events = ScheduledEvents(world, self._body)
 
     def _body(self, request: web.Request) -> Any:
         return self._parsed[id(request)][0]
@@ -93,6 +95,7 @@ class RestApi:
         add("GET", p + "/webhooks/{app}/{token}/messages/{message}", self.get_webhook_message)
         add("PATCH", p + "/webhooks/{app}/{token}/messages/{message}", self.edit_webhook_message)
         add("DELETE", p + "/webhooks/{app}/{token}/messages/{message}", self.delete_webhook_message)
+        self.scheduled_events.install(app, p)
         add("*", p + "/{tail:.*}", self.unknown)
 
     @web.middleware

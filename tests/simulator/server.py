@@ -16,6 +16,7 @@ from tests.simulator.callbacks import (
     FOLLOWUP_WINDOW_SECONDS,
     InteractionBook,
 )
+from tests.simulator.events import SCHEDULED, SimEvent
 from tests.simulator.faults import channel_messages_pattern
 from tests.simulator.gateway import GatewayHub
 from tests.simulator.interactions import (
@@ -363,6 +364,28 @@ class DiscordSimulator:
         if was_left:
             payload.pop("unavailable")  # a fresh join, not a guild coming back
         await self._gateway.dispatch_sent("GUILD_CREATE", payload)
+
+    # ----------------------------------------------------------------- scheduled events
+    def scheduled_events(
+        self, guild: SimGuild, *, statuses: tuple[int, ...] = (SCHEDULED,)
+    ) -> list[SimEvent]:
+        """The guild's scheduled events in these statuses (default: still to start), soonest
+        first (Discord starts and ends EXTERNAL events by itself)."""
+        return self._rest.scheduled_events.events(guild.id, statuses=statuses)
+
+    @property
+    def events_created(self) -> int:
+        """Scheduled events the bot made with POST (every one Discord made)."""
+        return self._rest.scheduled_events.created
+
+    async def delete_event_as_moderator(self, guild: SimGuild, event: SimEvent) -> None:
+        """A moderator deletes an event in Discord: GUILD_SCHEDULED_EVENT_DELETE."""
+        payload = self._rest.scheduled_events.delete_as_moderator(guild.id, event.id)
+        await self._gateway.dispatch_sent("GUILD_SCHEDULED_EVENT_DELETE", payload)
+
+    async def set_bot_permissions(self, guild: SimGuild, permissions: int) -> None:
+        """Give the Airdate role exactly these server permissions: GUILD_ROLE_UPDATE."""
+        await self.update_role(guild.roles[guild.bot_role_id], permissions=permissions)
 
     # ----------------------------------------------------------------- gateway
     async def disconnect_gateway(self, code: int = 4000) -> None:

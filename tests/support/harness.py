@@ -77,6 +77,7 @@ async def start_bot(
     clock_offset: timedelta = timedelta(0),
     anilist_url: str | None = None,
     calendar_port: int | None = None,
+    events_per_guild: int = 20,
 ) -> RunningBot:
     """Start a real AirdateBot against `sim` (and the AniList stand-in at `anilist_url`;
     with its calendar feed on `calendar_port`, 0 for any free one) and wait until it is
@@ -88,6 +89,7 @@ async def start_bot(
         dev_guild_id=dev_guild_id,
         notice_debounce=notice_debounce,
         calendar_http_port=calendar_port,
+        events_per_guild=events_per_guild,
     )
     if anilist_url is not None:
         # The most AniList allows: a test follows at 0.67 s a request, not 2 s.
