@@ -131,6 +131,7 @@ class AirdateBot(commands.Bot):
         self.digests = services.digests
         self.scheduled_events = services.scheduled_events
         self._delivering = False
+        self._closing = False
         self._refusal: StartupError | None = None
         self.tree.error(self.on_app_command_error)
 
@@ -156,6 +157,8 @@ class AirdateBot(commands.Bot):
         return self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open
 
     async def close(self) -> None:
+        # READY's handler may still be running: it must not start workers from now on.
+        self._closing = True
         await self.calendar.stop()
         await self.scheduled_events.stop()
         await self.anilist.stop()
@@ -193,7 +196,7 @@ class AirdateBot(commands.Bot):
                 return
         # Guilds that invited the bot back, or removed it, while it was down.
         await self.guild_lifecycle.reconcile_presence({guild.id for guild in self.guilds})
-        if not self._delivering:
+        if not self._delivering and not self._closing:
             self._delivering = True
             self.delivery.start()
             self.digests.start()
