@@ -15,6 +15,7 @@ from bot.domain.models import TargetKind
 from bot.scheduling.ratelimit import RateLimiter
 from bot.services.batches import Batch
 from bot.services.delivery import DeliveryError
+from bot.services.thread_starts import ALREADY_HAS_THREAD, ThreadAttempt, ThreadOutcome
 from bot.ui.catalog_messages import outgoing_message
 from bot.ui.messages import OutgoingMessage
 from bot.ui.streaming import message_view
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 RECENT_MESSAGES = 50
 #: How long a message outside the outbox may take (the engine bounds its own sends).
 POST_TIMEOUT = timedelta(seconds=15)
+UNKNOWN_CHANNEL = 10003
+MISSING_PERMISSIONS = 50013
+#: Discord's channel type of a public thread (a forum post is one).
+PUBLIC_THREAD = 11
 
 
 class ChannelSender:
@@ -65,11 +70,92 @@ class ChannelSender:
             batch.ping_role_ids,
             remind_buttons=batch.target_kind is TargetKind.CHANNEL,
         )
+        view = message_view(message.buttons)
+        if batch.forum and batch.post_id is None:
+            return await self._new_post(batch, message, view)
         # The engine took this request's turn at the rate limiter (`wait_turn`) before it
         # checked the batch is still owed: the check is as fresh as the send.
         # A nonce makes discord.py send enforce_nonce: a resend within Discord's window
         # returns the first message instead of posting a second one.
-        return await _post(channel, message, nonce=batch.nonce, view=message_view(message.buttons))
+        try:
+            return await _post(channel, message, nonce=batch.nonce, view=view)
+        except DeliveryError as error:
+            if batch.forum and error.code == UNKNOWN_CHANNEL:
+                # The post, not the forum, is gone: the next try starts a new post.
+                raise DeliveryError(error.reason, retryable=True, post_gone=True) from error
+            raise
+
+    async def _new_post(
+        self, batch: Batch, message: OutgoingMessage, view: discord.ui.View | None
+    ) -> int:
+        """Create the release's forum post with the message; return the post's id (its
+        first message's). A post takes no nonce: after an uncertain attempt, look first."""
+        if batch.uncertain:
+            found = await self._find_post(batch)
+            if found is not None:
+                log.info("found forum post %s already created for %s", found, batch.nonce)
+                return found
+            await self._limiter.acquire()
+        with discord.http.handle_message_parameters(
+            content=message.content,
+            embeds=message.embeds,
+            allowed_mentions=message.allowed_mentions,
+            view=view,
+            channel_payload={"name": batch.post_title, "type": PUBLIC_THREAD},
+        ) as params:
+            try:
+                data = await self._client.http.start_thread_in_forum(batch.target_id, params=params)
+            except discord.HTTPException as error:
+                failure = _classify(error)
+                # A 5xx may come after the post was made: look before making another.
+                failure.maybe_delivered = error.status >= 500
+                raise failure from error
+            except (aiohttp.ClientError, OSError) as error:
+                raise _lost(error) from error
+        return int(data["id"])
+
+    async def _find_post(self, batch: Batch) -> int | None:
+        """The id of the bot's active post titled as this batch's first attempt was."""
+        me = self._client.user
+        await self._limiter.acquire()
+        try:
+            active = await self._client.http.get_active_threads(batch.guild_id)
+        except discord.HTTPException as error:
+            raise _classify(error) from error
+        except (aiohttp.ClientError, OSError) as error:
+            raise _lost(error) from error
+        for thread in active.get("threads", []):
+            mine = me is not None and int(thread.get("owner_id") or 0) == me.id
+            parent = int(thread.get("parent_id") or 0)
+            if mine and parent == batch.target_id and thread.get("name") == batch.post_title:
+                return int(thread["id"])
+        return None
+
+    async def start_thread(
+        self, channel_id: int, message_id: int, name: str, archive_minutes: int
+    ) -> ThreadAttempt:
+        """Start the discussion thread on an announcement (a thread already there counts)."""
+        await self._limiter.acquire()
+        try:
+            async with asyncio.timeout(POST_TIMEOUT.total_seconds()):
+                await self._client.http.start_thread_with_message(
+                    channel_id,
+                    message_id,
+                    name=name,
+                    auto_archive_duration=archive_minutes,  # type: ignore[arg-type]
+                )
+        except discord.HTTPException as error:
+            if error.code == ALREADY_HAS_THREAD:
+                return ThreadAttempt(ThreadOutcome.STARTED, "the message already has its thread")
+            reason = f"HTTP {error.status} code {error.code}"
+            if error.status >= 500 or error.status == 429:
+                return ThreadAttempt(ThreadOutcome.RETRY, reason)
+            if error.code == MISSING_PERMISSIONS:
+                reason += " (Airdate lacks Create Public Threads there)"
+            return ThreadAttempt(ThreadOutcome.REFUSED, reason)
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            return ThreadAttempt(ThreadOutcome.RETRY, f"connection: {type(error).__name__}")
+        return ThreadAttempt(ThreadOutcome.STARTED)
 
     async def post(self, channel_id: int, message: OutgoingMessage) -> int:
         """Post one message outside the outbox (`/settings test`), at the bot's pace.
@@ -84,6 +170,8 @@ class ChannelSender:
             raise _lost(error) from error
 
     async def find_sent(self, batch: Batch) -> int | None:
+        if batch.forum and batch.post_id is None:
+            return await self._find_post(batch) if batch.post_title else None
         channel = await self._messageable(batch)
         # The message as first composed: a late mark or an edit since must not hide it.
         expected = batch.fingerprint or self.fingerprint(batch)
@@ -124,6 +212,10 @@ class ChannelSender:
             return await self._dm_channel(batch.target_id)
         if self._guild_unavailable(batch.guild_id):
             raise DeliveryError("guild unavailable (Discord outage)", retryable=True)
+        if batch.forum and batch.post_id is not None:
+            return self._client.get_partial_messageable(
+                batch.post_id, type=discord.ChannelType.public_thread
+            )
         return self._client.get_partial_messageable(batch.target_id)
 
     async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:

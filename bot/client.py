@@ -25,6 +25,7 @@ from bot.services.delivery import DeliveryService
 from bot.services.lifecycle import GuildLifecycle
 from bot.services.releases import ReleaseService
 from bot.services.settings import SettingsService
+from bot.services.threads import ThreadSettings
 from bot.storage import settings as settings_store
 from bot.storage.database import Database
 
@@ -77,6 +78,8 @@ class Services:
     anilist: AniList
     #: Guilds' calendars: `/calendar` exports and the live feed.
     calendar: CalendarFeature
+    #: `/settings threads` and the forum channels chosen for posting.
+    threads: ThreadSettings
 
 
 class AirdateBot(commands.Bot):
@@ -119,6 +122,7 @@ class AirdateBot(commands.Bot):
         self.catalog = services.catalog
         self.anilist = services.anilist
         self.calendar = services.calendar
+        self.threads = services.threads
         self._delivering = False
         self._refusal: StartupError | None = None
         self.tree.error(self.on_app_command_error)

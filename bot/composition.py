@@ -28,6 +28,8 @@ from bot.services.delivery import DeliveryPolicy, DeliveryService
 from bot.services.lifecycle import GuildLifecycle, GuildOutages
 from bot.services.releases import ReleaseService
 from bot.services.settings import SettingsService
+from bot.services.thread_starts import ThreadStarts
+from bot.services.threads import ThreadSettings
 from bot.storage.database import Database
 
 
@@ -45,7 +47,8 @@ def build_bot(
     )
     outages = GuildOutages()
     sender = ChannelSender(RateLimiter(policy.rate_per_second), outages.__contains__)
-    delivery = DeliveryService(database, sender, policy, clock)
+    thread_starts = ThreadStarts(database, sender, clock)
+    delivery = DeliveryService(database, sender, policy, clock, thread_starts=thread_starts)
     dispatcher = Dispatcher(delivery, clock)
     delivery.on_capacity = dispatcher.wake
 
@@ -71,6 +74,7 @@ def build_bot(
         catalog=catalog,
         anilist=build_anilist(config, catalog, clock),
         calendar=calendar,
+        threads=ThreadSettings(changes),
     )
     bot = AirdateBot(config, database, services, clock=clock)
     # The bot is the connection the sender posts through; it exists only now.

@@ -19,6 +19,7 @@ from tests.simulator.models import JSON, RecordedRequest, SimChannel, SimGuild, 
 from tests.simulator.permissions import Perm, guild_permissions
 from tests.simulator.ratelimits import RateLimiter
 from tests.simulator.responses import error, invalid_form, json_body, no_content
+from tests.simulator.threads import FORUM, ThreadRoutes
 from tests.simulator.validation import message_errors
 from tests.simulator.world import World
 
@@ -52,6 +53,7 @@ class RestApi:
         self.stopping = asyncio.Event()
         self._parsed: dict[int, tuple[Any, list[JSON], list[bytes]]] = {}
         self._records: dict[int, RecordedRequest] = {}
+        self.threads = ThreadRoutes(self)
 
     def _body(self, request: web.Request) -> Any:
         return self._parsed[id(request)][0]
@@ -93,6 +95,7 @@ class RestApi:
         add("GET", p + "/webhooks/{app}/{token}/messages/{message}", self.get_webhook_message)
         add("PATCH", p + "/webhooks/{app}/{token}/messages/{message}", self.edit_webhook_message)
         add("DELETE", p + "/webhooks/{app}/{token}/messages/{message}", self.delete_webhook_message)
+        self.threads.install(app, p)
         add("*", p + "/{tail:.*}", self.unknown)
 
     @web.middleware
@@ -276,8 +279,11 @@ class RestApi:
             if not world.users[channel.recipient_id].accepts_dms:
                 return error(403, 50007, "Cannot send messages to this user")
             return None
+        if channel.type == FORUM:
+            return error(400, 50008, "Cannot send messages in a non-text channel")
         perms = world.permissions_in(channel, world.bot_user.id)
-        if not perms & Perm.VIEW_CHANNEL or not perms & Perm.SEND_MESSAGES:
+        needed = Perm.SEND_MESSAGES_IN_THREADS if channel.is_thread else Perm.SEND_MESSAGES
+        if not perms & Perm.VIEW_CHANNEL or not perms & needed:
             return error(403, 50013, "Missing Permissions")
         return None
 
