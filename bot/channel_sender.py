@@ -14,7 +14,7 @@ import discord
 from bot.domain.models import TargetKind
 from bot.scheduling.ratelimit import RateLimiter
 from bot.services.batches import Batch
-from bot.services.delivery import DeliveryError
+from bot.services.delivery import DeliveryError, Posted
 from bot.services.thread_starts import ALREADY_HAS_THREAD, ThreadAttempt, ThreadOutcome
 from bot.ui.catalog_messages import outgoing_message
 from bot.ui.messages import OutgoingMessage
@@ -44,6 +44,9 @@ class ChannelSender:
         self._guild_unavailable = guild_unavailable
         self._dm_channels: dict[int, int] = {}
         self._discord: discord.Client | None = None
+        #: Forum posts made or found but maybe not yet recorded, by (release, forum).
+        self._posts: dict[tuple[int, int], int] = {}
+        self._post_locks: dict[tuple[int, int], asyncio.Lock] = {}
 
     def post_through(self, client: discord.Client) -> None:
         """Send everything through `client`'s connection to Discord."""
@@ -63,8 +66,7 @@ class ChannelSender:
         message = outgoing_message(batch.notifications, batch.ping_role_ids)
         return content_fingerprint(message.content)
 
-    async def send(self, batch: Batch) -> int:
-        channel = await self._messageable(batch)
+    async def send(self, batch: Batch) -> int | Posted:
         message = outgoing_message(
             batch.notifications,
             batch.ping_role_ids,
@@ -72,30 +74,57 @@ class ChannelSender:
         )
         view = message_view(message.buttons)
         if batch.forum and batch.post_id is None:
-            return await self._new_post(batch, message, view)
+            return await self._into_new_post(batch, message, view)
+        channel = await self._messageable(batch)
         # The engine took this request's turn at the rate limiter (`wait_turn`) before it
         # checked the batch is still owed: the check is as fresh as the send.
         # A nonce makes discord.py send enforce_nonce: a resend within Discord's window
         # returns the first message instead of posting a second one.
-        try:
-            return await _post(channel, message, nonce=batch.nonce, view=view)
-        except DeliveryError as error:
-            if batch.forum and error.code == UNKNOWN_CHANNEL:
-                # The post, not the forum, is gone: the next try starts a new post.
-                raise DeliveryError(error.reason, retryable=True, post_gone=True) from error
-            raise
+        return await _post(channel, message, nonce=batch.nonce, view=view, forum=batch.forum)
 
-    async def _new_post(
+    async def _into_new_post(
+        self, batch: Batch, message: OutgoingMessage, view: discord.ui.View | None
+    ) -> Posted:
+        """Send into the release's forum post, creating the post if it is not there.
+
+        A post takes no nonce: one noted before (an earlier attempt, maybe without its
+        answer) is looked for among the guild's active threads first. One creation at a
+        time per post, and a post made here is remembered until the engine records it.
+        """
+        if self._guild_unavailable(batch.guild_id):
+            raise DeliveryError("guild unavailable (Discord outage)", retryable=True)
+        key = (batch.keys[0].release_id, batch.target_id)
+        async with self._post_locks.setdefault(key, asyncio.Lock()):
+            post_id = self._posts.get(key)
+            if post_id is None and batch.uncertain:
+                post_id = await self._find_post(batch)
+                if post_id is not None:
+                    mine = await self._find_in(post_id, batch)
+                    if mine is not None:
+                        self._posts[key] = post_id
+                        return Posted(mine, post_id)
+            if post_id is not None:
+                self._posts[key] = post_id
+                await self._limiter.acquire()
+                thread = self._client.get_partial_messageable(
+                    post_id, type=discord.ChannelType.public_thread
+                )
+                try:
+                    sent = await _post(thread, message, nonce=batch.nonce, view=view, forum=True)
+                except DeliveryError as error:
+                    if error.post_gone:
+                        del self._posts[key]
+                    raise
+                return Posted(sent, post_id)
+            if batch.uncertain:
+                await self._limiter.acquire()
+            post_id = await self._create_post(batch, message, view)
+            self._posts[key] = post_id
+            return Posted(post_id, post_id)
+
+    async def _create_post(
         self, batch: Batch, message: OutgoingMessage, view: discord.ui.View | None
     ) -> int:
-        """Create the release's forum post with the message; return the post's id (its
-        first message's). A post takes no nonce: after an uncertain attempt, look first."""
-        if batch.uncertain:
-            found = await self._find_post(batch)
-            if found is not None:
-                log.info("found forum post %s already created for %s", found, batch.nonce)
-                return found
-            await self._limiter.acquire()
         with discord.http.handle_message_parameters(
             content=message.content,
             embeds=message.embeds,
@@ -169,10 +198,21 @@ class ChannelSender:
         except TimeoutError as error:
             raise _lost(error) from error
 
-    async def find_sent(self, batch: Batch) -> int | None:
+    async def find_sent(self, batch: Batch) -> int | Posted | None:
         if batch.forum and batch.post_id is None:
-            return await self._find_post(batch) if batch.post_title else None
+            post_id = await self._find_post(batch) if batch.post_title else None
+            mine = None if post_id is None else await self._find_in(post_id, batch)
+            return None if post_id is None or mine is None else Posted(mine, post_id)
         channel = await self._messageable(batch)
+        return await self._history_match(channel, batch)
+
+    async def _find_in(self, post_id: int, batch: Batch) -> int | None:
+        thread = self._client.get_partial_messageable(
+            post_id, type=discord.ChannelType.public_thread
+        )
+        return await self._history_match(thread, batch)
+
+    async def _history_match(self, channel: discord.abc.Messageable, batch: Batch) -> int | None:
         # The message as first composed: a late mark or an edit since must not hide it.
         expected = batch.fingerprint or self.fingerprint(batch)
         me = self._client.user
@@ -240,8 +280,12 @@ async def _post(
     *,
     nonce: str | None = None,
     view: discord.ui.View | None = None,
+    forum: bool = False,
 ) -> int:
-    """Send a composed message; map Discord's refusals and lost connections to DeliveryError."""
+    """Send a composed message; map Discord's refusals and lost connections to DeliveryError.
+
+    In a forum (`forum`), an unknown channel is the release's post gone, not the forum.
+    """
     try:
         # discord.py's overloads refuse None for both; its code reads None as "none given"
         # (a random nonce, no components).
@@ -261,6 +305,13 @@ async def _post(
                 [len(e) for e in message.embeds],
                 len(message.content),
             )
+        if forum and error.code == UNKNOWN_CHANNEL:
+            # The post, not the forum, is gone: the next try starts a new post.
+            raise DeliveryError(
+                f"the forum post is gone (HTTP {error.status} code {error.code})",
+                retryable=True,
+                post_gone=True,
+            ) from error
         raise _classify(error) from error
     except (aiohttp.ClientError, OSError) as error:
         raise _lost(error) from error

@@ -113,7 +113,9 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
         current = await self.bot.guild_settings.view(guild_id_of(interaction))
         embed = settings_embed(current)
         found = await self.bot.threads.view(guild_id_of(interaction))
-        thread_replies.add_threads_field(embed, found, thread_replies.lacking(interaction.guild, found))
+        thread_replies.add_threads_field(
+            embed, found, thread_replies.lacking(interaction.guild, found)
+        )
         await answer(interaction, embed=embed)
 
     @app_commands.command(name="threads", description="A discussion thread on each announcement")

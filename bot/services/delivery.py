@@ -73,6 +73,14 @@ class DeliveryError(Exception):
         self.post_gone = post_gone
 
 
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A message sent to a forum: its id, and the id of the release's post it is in."""
+
+    message_id: int
+    post_id: int
+
+
 class Sender(Protocol):
     async def wait_turn(self) -> None:
         """Wait until the bot's rate limit allows the next request."""
@@ -80,10 +88,10 @@ class Sender(Protocol):
     def fingerprint(self, batch: Batch) -> str:
         """Return a hash of the message the batch composes, to recognise it later."""
 
-    async def send(self, batch: Batch) -> int:
+    async def send(self, batch: Batch) -> int | Posted:
         """Post the batch as one message; return its id or raise DeliveryError."""
 
-    async def find_sent(self, batch: Batch) -> int | None:
+    async def find_sent(self, batch: Batch) -> int | Posted | None:
         """Return the id of the target's recent message with the batch's fingerprint."""
 
     async def tell_guild(self, guild_id: int, text: str, channel_ids: Sequence[int]) -> bool:
@@ -125,6 +133,8 @@ class Outcome:
     batch: Batch
     message_id: int | None = None
     error: DeliveryError | None = None
+    #: The forum post the message went into, when it may be new.
+    post_id: int | None = None
     #: Rows found no longer owed before sending.
     dropped: tuple[int, ...] = ()
     drop_reason: str = ""
@@ -389,18 +399,18 @@ class DeliveryService:
             return
         batch = checked
         try:
-            message_id = None
+            result: int | Posted | None = None
             # Bounded by a shared sweep, not a timer per send: it matters in bursts.
             async with self._deadlines.bounded():
                 if batch.look_first:
-                    message_id = await self._sender.find_sent(batch)
-                    if message_id is not None:
+                    result = await self._sender.find_sent(batch)
+                    if result is not None:
                         self.stats.found_after_lease += 1
-                        log.info("found message %s already posted for %s", message_id, batch.nonce)
+                        log.info("found message %s already posted for %s", result, batch.nonce)
                     else:
                         await self._sender.wait_turn()
-                if message_id is None:
-                    message_id = await self._sender.send(batch)
+                if result is None:
+                    result = await self._sender.send(batch)
         except TimeoutError:
             lost = DeliveryError("timed out", retryable=True, maybe_delivered=True)
             self._record(Outcome(batch, error=lost))
@@ -411,7 +421,7 @@ class DeliveryService:
             log.exception("sending to %s raised", batch.target_id)
             self._record(Outcome(batch, error=DeliveryError(repr(error), retryable=False)))
         else:
-            self._record(Outcome(batch, message_id=message_id))
+            self._record(_sent(batch, result))
 
     async def _verify(self, batch: Batch) -> None:
         """Look for a message no longer owed that an earlier attempt may have posted."""
@@ -431,7 +441,7 @@ class DeliveryService:
             return
         self.stats.found_after_lease += 1
         log.info("found message %s posted before its release changed", found)
-        self._record(Outcome(batch, message_id=found))
+        self._record(_sent(batch, found))
 
     # ------------------------------------------------------------------ recording
     def _record(self, outcome: Outcome) -> None:
@@ -528,8 +538,9 @@ class DeliveryService:
             if batch.forum:
                 if batch.post_id is None and batch.keys:
                     # A new post's first message has the post's id.
+                    post_id = outcome.post_id or message_id
                     await threads.record_post(
-                        tx, batch.keys[0].release_id, batch.target_id, message_id
+                        tx, batch.keys[0].release_id, batch.target_id, post_id
                     )
                 continue
             archive = threaded.get(batch.guild_id)
@@ -624,6 +635,12 @@ class DeliveryService:
 GuildWorking = int | None
 
 
+def _sent(batch: Batch, result: int | Posted) -> Outcome:
+    if isinstance(result, Posted):
+        return Outcome(batch, message_id=result.message_id, post_id=result.post_id)
+    return Outcome(batch, message_id=result)
+
+
 async def _into_posts(
     tx: Transaction, batches: list[Batch], forums: set[int], now: datetime
 ) -> list[Batch]:
@@ -636,7 +653,7 @@ async def _into_posts(
     ]
     if not in_forums:
         return batches
-    await threads.note_post_titles(
+    first = await threads.note_post_titles(
         tx,
         {
             (b.keys[0].release_id, b.target_id): post_title(b.notifications[0])
@@ -659,6 +676,9 @@ async def _into_posts(
                 forum=True,
                 post_id=None if post is None else post.thread_id,
                 post_title="" if post is None else post.title,
+                # A post noted before may have been made without its answer reaching us.
+                uncertain=batch.uncertain
+                or (batch.keys[0].release_id, batch.target_id) not in first,
             )
         )
     return placed

@@ -97,15 +97,21 @@ async def forums_among(tx: Transaction, channel_ids: Iterable[int]) -> set[int]:
 
 async def note_post_titles(
     tx: Transaction, titles: dict[tuple[int, int], str], now: datetime
-) -> None:
-    """Note the title of each (release, forum)'s post, unless one was noted before."""
-    await tx.executemany(
-        """
-        INSERT OR IGNORE INTO forum_posts (release_id, channel_id, title, created_at)
-        VALUES (?, ?, ?, ?)
-        """,
-        [(release, channel, title, to_epoch(now)) for (release, channel), title in titles.items()],
-    )
+) -> set[tuple[int, int]]:
+    """Note the title of each (release, forum)'s post unless one was noted before; return
+    the keys noted now (a post never attempted before)."""
+    noted = set()
+    for (release_id, channel_id), title in sorted(titles.items()):
+        changed = await tx.execute(
+            """
+            INSERT OR IGNORE INTO forum_posts (release_id, channel_id, title, created_at)
+            VALUES (?, ?, ?, ?)
+            """,
+            (release_id, channel_id, title, to_epoch(now)),
+        )
+        if changed:
+            noted.add((release_id, channel_id))
+    return noted
 
 
 async def posts_for(
