@@ -80,7 +80,12 @@ class ChannelSender:
         # checked the batch is still owed: the check is as fresh as the send.
         # A nonce makes discord.py send enforce_nonce: a resend within Discord's window
         # returns the first message instead of posting a second one.
-        return await _post(channel, message, nonce=batch.nonce, view=view, forum=batch.forum)
+        try:
+            return await _post(channel, message, nonce=batch.nonce, view=view, forum=batch.forum)
+        except DeliveryError as error:
+            if error.post_gone:
+                self._posts.pop((batch.keys[0].release_id, batch.target_id), None)
+            raise
 
     async def _into_new_post(
         self, batch: Batch, message: OutgoingMessage, view: discord.ui.View | None
@@ -113,7 +118,7 @@ class ChannelSender:
                     sent = await _post(thread, message, nonce=batch.nonce, view=view, forum=True)
                 except DeliveryError as error:
                     if error.post_gone:
-                        del self._posts[key]
+                        self._posts.pop(key, None)
                     raise
                 return Posted(sent, post_id)
             if batch.uncertain:

@@ -162,3 +162,43 @@ async def test_a_forum_gets_one_post_per_release_holding_all_its_messages(
     assert server.sim.threads_in(forum) == posts  # no other post, no thread in a post
     assert all(server.sim.threads_in(p) == [] for p in posts)
     assert len(rows(db_path, "SELECT thread_id FROM forum_posts WHERE thread_id IS NOT NULL")) == 2
+
+
+async def test_a_deleted_forum_post_is_replaced_and_threads_never_start_inside_posts(
+    server: Server, airdate: RunningBot, db_path: Path
+) -> None:
+    forum = server.sim.add_channel(server.guild, "anime-forum", kind=FORUM)
+    await server.mod("settings reminders", {"offsets": "2s"})
+    await server.mod("settings threads", {"enabled": True})
+    await server.mod("settings channel", {"channel": forum})
+    await server.mod("release add", {"title": "Frieren", "when": "in 3s"})
+    await wait_until(lambda: len(server.sim.threads_in(forum)) == 1, 6, "the post")
+    [first] = server.sim.threads_in(forum)
+    # A moderator deletes the post before the announcement.
+    await server.sim.delete_channel(first)
+    await wait_until(lambda: len(server.sim.threads_in(forum)) == 1, 8, "a new post")
+    [second] = server.sim.threads_in(forum)
+    assert second.id != first.id and second.name == "Frieren"
+    [announcement] = server.sim.messages(second)
+    assert "is out" in announcement.content
+    await asyncio.sleep(0.5)
+    # The forum still works (not disabled), and no thread was started on a post's message.
+    assert rows(db_path, "SELECT channel_disabled_reason FROM guild_settings") == [(None,)]
+    assert rows(db_path, "SELECT count(*) FROM thread_starts") == [(0,)]
+    assert rows(db_path, "SELECT thread_id FROM forum_posts") == [(second.id,)]
+
+
+async def test_a_forum_lacking_send_messages_in_threads_is_named(
+    server: Server, airdate: RunningBot
+) -> None:
+    forum = server.sim.add_channel(server.guild, "anime-forum", kind=FORUM)
+    await server.mod("follow", {"show": "all", "channel": forum})
+    view = await server.mod("settings view")
+    [field] = [f for f in view.embeds[0]["fields"] if f["name"] == "Discussion threads"]
+    assert field["value"].startswith("Off") and "lacks" not in field["value"]
+    await server.sim.deny_bot(forum, Perm.SEND_MESSAGES_IN_THREADS)
+    view = await server.mod("settings view")
+    [field] = [f for f in view.embeds[0]["fields"] if f["name"] == "Discussion threads"]
+    assert f"<#{forum.id}> lacks Send Messages in Threads" in field["value"]
+    reply = await server.mod("settings threads", {"enabled": False})
+    assert f"<#{forum.id}> lacks Send Messages in Threads" in (reply.content or "")

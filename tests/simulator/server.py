@@ -325,7 +325,8 @@ class DiscordSimulator:
     async def delete_channel(self, channel: SimChannel) -> None:
         """Delete a guild channel: CHANNEL_DELETE, then 404 10003 for requests about it."""
         payload = self.world.delete_channel(channel)
-        await self._gateway.dispatch_sent("CHANNEL_DELETE", payload)
+        event = "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE"
+        await self._gateway.dispatch_sent(event, payload)
 
     async def deny_bot(self, channel: SimChannel, deny: int) -> None:
         """Change the Airdate role's overwrite in a channel (``deny`` bits): CHANNEL_UPDATE."""

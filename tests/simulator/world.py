@@ -182,6 +182,7 @@ class World:
             raise ValueError("only guild channels can be deleted")
         self.channels.pop(channel.id, None)
         guild.channels.pop(channel.id, None)
+        guild.threads.pop(channel.id, None)
         self.deleted_channels[channel.id] = channel
         if guild.system_channel_id == channel.id:
             guild.system_channel_id = None
