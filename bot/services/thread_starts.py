@@ -104,9 +104,15 @@ class ThreadStarts:
         return max(0.0, min(wait, self._policy.idle_seconds))
 
     async def _start(self, start: ThreadStart) -> None:
-        attempt = await self._sender.start_thread(
-            start.channel_id, start.message_id, start.name, start.archive_minutes
-        )
+        try:
+            attempt = await self._sender.start_thread(
+                start.channel_id, start.message_id, start.name, start.archive_minutes
+            )
+        except Exception as error:
+            # A bug, not Discord: retrying would repeat it, and one bad row must not hold
+            # up every thread after it.
+            log.exception("starting the thread on message %s raised", start.message_id)
+            attempt = ThreadAttempt(ThreadOutcome.REFUSED, repr(error))
         now = self._clock()
         status, retry_at = "pending", None
         if attempt.outcome is ThreadOutcome.STARTED:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Server
 from tests.simulator.models import SimChannel
 from tests.simulator.permissions import Perm
@@ -99,7 +101,7 @@ async def test_a_long_title_is_cut_to_a_hundred_characters_keeping_the_label(
 
 
 async def test_without_create_public_threads_the_announcement_still_goes_out(
-    server: Server, airdate: RunningBot, db_path: Path
+    server: Server, airdate: RunningBot, db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     await server.mod("settings channel", {"channel": server.announcements})
     await server.mod("settings reminders", {"offsets": "none"})
@@ -125,6 +127,8 @@ async def test_without_create_public_threads_the_announcement_still_goes_out(
     starts = [r for r in server.sim.requests if r.path.endswith("/threads")]
     assert [r.status for r in starts] == [403, 403]
     assert rows(db_path, "SELECT channel_disabled_reason FROM guild_settings") == [(None,)]
+    said = [r.getMessage() for r in caplog.records if "no discussion thread" in r.getMessage()]
+    assert len(said) == 2 and all("Create Public Threads" in line for line in said)
     # Given the permission back, the next announcement gets its thread.
     await server.sim.deny_bot(server.announcements, 0)
     await server.mod("release add", {"title": "Kaiju No. 8", "when": "in 2s"})
@@ -202,3 +206,18 @@ async def test_a_forum_lacking_send_messages_in_threads_is_named(
     assert f"<#{forum.id}> lacks Send Messages in Threads" in field["value"]
     reply = await server.mod("settings threads", {"enabled": False})
     assert f"<#{forum.id}> lacks Send Messages in Threads" in (reply.content or "")
+
+
+async def test_a_thread_start_that_fails_passingly_is_retried_once_more(
+    server: Server, airdate: RunningBot, db_path: Path
+) -> None:
+    await server.mod("settings channel", {"channel": server.announcements})
+    await server.mod("settings reminders", {"offsets": "none"})
+    await server.mod("settings threads", {"enabled": True})
+    server.sim.fail_next("POST", r"/messages/\d+/threads$", "status", status=503, count=1)
+    await server.mod("release add", {"title": "Frieren", "when": "in 2s"})
+    await wait_until(lambda: len(server.sim.threads_in(server.announcements)) == 1, 10, "thread")
+    starts = [r.status for r in server.sim.requests if r.path.endswith("/threads")]
+    assert starts == [503, 200]
+    assert rows(db_path, "SELECT status, attempts FROM thread_starts") == [("started", 2)]
+    assert len(server.sim.messages(server.announcements)) == 1
