@@ -14,7 +14,8 @@ import discord
 from bot.domain.models import TargetKind
 from bot.scheduling.ratelimit import RateLimiter
 from bot.services.batches import Batch
-from bot.services.delivery import DeliveryError
+from bot.services.delivery import DeliveryError, Posted
+from bot.services.thread_starts import ALREADY_HAS_THREAD, ThreadAttempt, ThreadOutcome
 from bot.ui.catalog_messages import outgoing_message
 from bot.ui.messages import OutgoingMessage
 from bot.ui.streaming import message_view
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 RECENT_MESSAGES = 50
 #: How long a message outside the outbox may take (the engine bounds its own sends).
 POST_TIMEOUT = timedelta(seconds=15)
+UNKNOWN_CHANNEL = 10003
+MISSING_PERMISSIONS = 50013
+#: Discord's channel type of a public thread (a forum post is one).
+PUBLIC_THREAD = 11
 
 
 class ChannelSender:
@@ -39,6 +44,9 @@ class ChannelSender:
         self._guild_unavailable = guild_unavailable
         self._dm_channels: dict[int, int] = {}
         self._discord: discord.Client | None = None
+        #: Forum posts made or found but maybe not yet recorded, by (release, forum).
+        self._posts: dict[tuple[int, int], int] = {}
+        self._post_locks: dict[tuple[int, int], asyncio.Lock] = {}
 
     def post_through(self, client: discord.Client) -> None:
         """Send everything through `client`'s connection to Discord."""
@@ -58,18 +66,130 @@ class ChannelSender:
         message = outgoing_message(batch.notifications, batch.ping_role_ids)
         return content_fingerprint(message.content)
 
-    async def send(self, batch: Batch) -> int:
-        channel = await self._messageable(batch)
+    async def send(self, batch: Batch) -> int | Posted:
         message = outgoing_message(
             batch.notifications,
             batch.ping_role_ids,
             remind_buttons=batch.target_kind is TargetKind.CHANNEL,
         )
+        view = message_view(message.buttons)
+        if batch.forum and batch.post_id is None:
+            return await self._into_new_post(batch, message, view)
+        channel = await self._messageable(batch)
         # The engine took this request's turn at the rate limiter (`wait_turn`) before it
         # checked the batch is still owed: the check is as fresh as the send.
         # A nonce makes discord.py send enforce_nonce: a resend within Discord's window
         # returns the first message instead of posting a second one.
-        return await _post(channel, message, nonce=batch.nonce, view=message_view(message.buttons))
+        try:
+            return await _post(channel, message, nonce=batch.nonce, view=view, forum=batch.forum)
+        except DeliveryError as error:
+            if error.post_gone:
+                self._posts.pop((batch.keys[0].release_id, batch.target_id), None)
+            raise
+
+    async def _into_new_post(
+        self, batch: Batch, message: OutgoingMessage, view: discord.ui.View | None
+    ) -> Posted:
+        """Send into the release's forum post, creating the post if it is not there.
+
+        A post takes no nonce: one noted before (an earlier attempt, maybe without its
+        answer) is looked for among the guild's active threads first. One creation at a
+        time per post, and a post made here is remembered until the engine records it.
+        """
+        if self._guild_unavailable(batch.guild_id):
+            raise DeliveryError("guild unavailable (Discord outage)", retryable=True)
+        key = (batch.keys[0].release_id, batch.target_id)
+        async with self._post_locks.setdefault(key, asyncio.Lock()):
+            post_id = self._posts.get(key)
+            if post_id is None and batch.uncertain:
+                post_id = await self._find_post(batch)
+                if post_id is not None:
+                    mine = await self._find_in(post_id, batch)
+                    if mine is not None:
+                        self._posts[key] = post_id
+                        return Posted(mine, post_id)
+            if post_id is not None:
+                self._posts[key] = post_id
+                await self._limiter.acquire()
+                thread = self._client.get_partial_messageable(
+                    post_id, type=discord.ChannelType.public_thread
+                )
+                try:
+                    sent = await _post(thread, message, nonce=batch.nonce, view=view, forum=True)
+                except DeliveryError as error:
+                    if error.post_gone:
+                        self._posts.pop(key, None)
+                    raise
+                return Posted(sent, post_id)
+            if batch.uncertain:
+                await self._limiter.acquire()
+            post_id = await self._create_post(batch, message, view)
+            self._posts[key] = post_id
+            return Posted(post_id, post_id)
+
+    async def _create_post(
+        self, batch: Batch, message: OutgoingMessage, view: discord.ui.View | None
+    ) -> int:
+        with discord.http.handle_message_parameters(
+            content=message.content,
+            embeds=message.embeds,
+            allowed_mentions=message.allowed_mentions,
+            view=view,
+            channel_payload={"name": batch.post_title, "type": PUBLIC_THREAD},
+        ) as params:
+            try:
+                data = await self._client.http.start_thread_in_forum(batch.target_id, params=params)
+            except discord.HTTPException as error:
+                failure = _classify(error)
+                # A 5xx may come after the post was made: look before making another.
+                failure.maybe_delivered = error.status >= 500
+                raise failure from error
+            except (aiohttp.ClientError, OSError) as error:
+                raise _lost(error) from error
+        return int(data["id"])
+
+    async def _find_post(self, batch: Batch) -> int | None:
+        """The id of the bot's active post titled as this batch's first attempt was."""
+        me = self._client.user
+        await self._limiter.acquire()
+        try:
+            active = await self._client.http.get_active_threads(batch.guild_id)
+        except discord.HTTPException as error:
+            raise _classify(error) from error
+        except (aiohttp.ClientError, OSError) as error:
+            raise _lost(error) from error
+        for thread in active.get("threads", []):
+            mine = me is not None and int(thread.get("owner_id") or 0) == me.id
+            parent = int(thread.get("parent_id") or 0)
+            if mine and parent == batch.target_id and thread.get("name") == batch.post_title:
+                return int(thread["id"])
+        return None
+
+    async def start_thread(
+        self, channel_id: int, message_id: int, name: str, archive_minutes: int
+    ) -> ThreadAttempt:
+        """Start the discussion thread on an announcement (a thread already there counts)."""
+        await self._limiter.acquire()
+        try:
+            async with asyncio.timeout(POST_TIMEOUT.total_seconds()):
+                await self._client.http.start_thread_with_message(
+                    channel_id,
+                    message_id,
+                    name=name,
+                    auto_archive_duration=archive_minutes,  # type: ignore[arg-type]
+                )
+        except discord.HTTPException as error:
+            if error.code == ALREADY_HAS_THREAD:
+                return ThreadAttempt(ThreadOutcome.STARTED, "the message already has its thread")
+            reason = f"HTTP {error.status} code {error.code}"
+            if error.status >= 500 or error.status == 429:
+                return ThreadAttempt(ThreadOutcome.RETRY, reason)
+            if error.code == MISSING_PERMISSIONS:
+                reason += " (Airdate lacks Create Public Threads there)"
+            return ThreadAttempt(ThreadOutcome.REFUSED, reason)
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            return ThreadAttempt(ThreadOutcome.RETRY, f"connection: {type(error).__name__}")
+        return ThreadAttempt(ThreadOutcome.STARTED)
 
     async def post(
         self, channel_id: int, message: OutgoingMessage, *, nonce: str | None = None
@@ -104,8 +224,21 @@ class ChannelSender:
             raise _lost(error) from error
         return None
 
-    async def find_sent(self, batch: Batch) -> int | None:
+    async def find_sent(self, batch: Batch) -> int | Posted | None:
+        if batch.forum and batch.post_id is None:
+            post_id = await self._find_post(batch) if batch.post_title else None
+            mine = None if post_id is None else await self._find_in(post_id, batch)
+            return None if post_id is None or mine is None else Posted(mine, post_id)
         channel = await self._messageable(batch)
+        return await self._history_match(channel, batch)
+
+    async def _find_in(self, post_id: int, batch: Batch) -> int | None:
+        thread = self._client.get_partial_messageable(
+            post_id, type=discord.ChannelType.public_thread
+        )
+        return await self._history_match(thread, batch)
+
+    async def _history_match(self, channel: discord.abc.Messageable, batch: Batch) -> int | None:
         # The message as first composed: a late mark or an edit since must not hide it.
         expected = batch.fingerprint or self.fingerprint(batch)
         me = self._client.user
@@ -145,6 +278,10 @@ class ChannelSender:
             return await self._dm_channel(batch.target_id)
         if self._guild_unavailable(batch.guild_id):
             raise DeliveryError("guild unavailable (Discord outage)", retryable=True)
+        if batch.forum and batch.post_id is not None:
+            return self._client.get_partial_messageable(
+                batch.post_id, type=discord.ChannelType.public_thread
+            )
         return self._client.get_partial_messageable(batch.target_id)
 
     async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
@@ -169,8 +306,12 @@ async def _post(
     *,
     nonce: str | None = None,
     view: discord.ui.View | None = None,
+    forum: bool = False,
 ) -> int:
-    """Send a composed message; map Discord's refusals and lost connections to DeliveryError."""
+    """Send a composed message; map Discord's refusals and lost connections to DeliveryError.
+
+    In a forum (`forum`), an unknown channel is the release's post gone, not the forum.
+    """
     try:
         # discord.py's overloads refuse None for both; its code reads None as "none given"
         # (a random nonce, no components).
@@ -190,6 +331,13 @@ async def _post(
                 [len(e) for e in message.embeds],
                 len(message.content),
             )
+        if forum and error.code == UNKNOWN_CHANNEL:
+            # The post, not the forum, is gone: the next try starts a new post.
+            raise DeliveryError(
+                f"the forum post is gone (HTTP {error.status} code {error.code})",
+                retryable=True,
+                post_gone=True,
+            ) from error
         raise _classify(error) from error
     except (aiohttp.ClientError, OSError) as error:
         raise _lost(error) from error

@@ -27,6 +27,7 @@ from bot.services.lifecycle import GuildLifecycle
 from bot.services.releases import ReleaseService
 from bot.services.scheduled_events import ScheduledEventService
 from bot.services.settings import SettingsService
+from bot.services.threads import ThreadSettings
 from bot.storage import settings as settings_store
 from bot.storage.database import Database
 
@@ -84,6 +85,8 @@ class Services:
     digests: Digests
     #: `/settings events`: highlights mirrored as Discord scheduled events.
     scheduled_events: ScheduledEventService
+    #: `/settings threads` and the forum channels chosen for posting.
+    threads: ThreadSettings
 
 
 class AirdateBot(commands.Bot):
@@ -130,6 +133,7 @@ class AirdateBot(commands.Bot):
         self.calendar = services.calendar
         self.digests = services.digests
         self.scheduled_events = services.scheduled_events
+        self.threads = services.threads
         self._delivering = False
         self._closing = False
         self._refusal: StartupError | None = None

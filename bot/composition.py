@@ -37,6 +37,8 @@ from bot.services.releases import ReleaseService
 from bot.services.schedule import ScheduleService
 from bot.services.scheduled_events import ScheduledEventService
 from bot.services.settings import SettingsService
+from bot.services.thread_starts import ThreadStarts
+from bot.services.threads import ThreadSettings
 from bot.storage.database import Database
 
 
@@ -54,7 +56,8 @@ def build_bot(
     )
     outages = GuildOutages()
     sender = ChannelSender(RateLimiter(policy.rate_per_second), outages.__contains__)
-    delivery = DeliveryService(database, sender, policy, clock)
+    thread_starts = ThreadStarts(database, sender, clock)
+    delivery = DeliveryService(database, sender, policy, clock, thread_starts=thread_starts)
     # Weekly digests have an outbox of their own, woken by the same dispatcher.
     digest_outbox = DigestOutbox(database, DigestSender(sender), policy, clock)
     dispatcher = Dispatcher(Outboxes(delivery, digest_outbox), clock)
@@ -91,6 +94,7 @@ def build_bot(
         calendar=calendar,
         digests=Digests(DigestService(changes), digest_outbox),
         scheduled_events=ScheduledEventService(changes, events_mirror),
+        threads=ThreadSettings(changes),
     )
     bot = AirdateBot(config, database, services, clock=clock)
     # The bot is the connection the sender posts through; it exists only now.

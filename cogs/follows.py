@@ -41,12 +41,14 @@ class FollowCommands(commands.Cog):
         self,
         interaction: discord.Interaction,
         show: str,
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         role: discord.Role | None = None,
         episodes: bool = True,
     ) -> None:
         await defer(interaction)
         permissions.require_can_post(interaction, channel)
+        if isinstance(channel, discord.ForumChannel):
+            await self.bot.threads.remember_forum(guild_id_of(interaction), channel.id)
         if role is not None:
             permissions.require_plain_role(interaction, role)
         result = await self.bot.follows.follow(
@@ -60,7 +62,10 @@ class FollowCommands(commands.Cog):
     @app_commands.describe(show="The show, or `all`", channel="The channel")
     @app_commands.autocomplete(show=show_autocomplete)
     async def unfollow(
-        self, interaction: discord.Interaction, show: str, channel: discord.TextChannel
+        self,
+        interaction: discord.Interaction,
+        show: str,
+        channel: discord.TextChannel | discord.ForumChannel,
     ) -> None:
         await defer(interaction)
         removed = await self.bot.follows.unfollow(guild_id_of(interaction), channel.id, show)

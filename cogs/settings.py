@@ -10,14 +10,16 @@ from bot.client import AirdateBot
 from bot.domain.catalog import TitleLanguage
 from bot.domain.digest import Weekday
 from bot.domain.errors import InvalidInput
+from bot.domain.threads import ArchiveAfter
 from bot.services.delivery import DeliveryError
 from bot.ui import calendar_replies, event_replies, permissions, replies
+from bot.ui import threads as thread_replies
 from bot.ui.digest import add_digest_field, digest_changed
 from bot.ui.messages import compose, sample_announcement, settings_embed
 from cogs._context import answer, defer, guild_id_of, require_manage_guild
 from cogs.releases import zone_autocomplete
 
-ChannelOption = discord.TextChannel
+ChannelOption = discord.TextChannel | discord.ForumChannel
 
 
 @app_commands.guild_only()
@@ -39,6 +41,8 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
         await defer(interaction)
         if channel is not None:
             permissions.require_can_post(interaction, channel)
+            if isinstance(channel, discord.ForumChannel):
+                await self.bot.threads.remember_forum(guild_id_of(interaction), channel.id)
         updated = await self.bot.guild_settings.set_channel(
             guild_id_of(interaction), None if channel is None else channel.id
         )
@@ -153,7 +157,27 @@ class SettingsCommands(commands.GroupCog, group_name="settings"):
             permissions.can_create_events(interaction.guild),
         )
         embed = settings_embed(current, events_line=events)
+        found = await self.bot.threads.view(guild_id)
+        thread_replies.add_threads_field(
+            embed, found, thread_replies.lacking(interaction.guild, found)
+        )
         await answer(interaction, embed=add_digest_field(embed, digest))
+
+    @app_commands.command(name="threads", description="A discussion thread on each announcement")
+    @app_commands.describe(
+        enabled="Start a thread on each announcement",
+        archive="How long a quiet thread stays open (default 1d)",
+    )
+    @app_commands.choices(
+        archive=[app_commands.Choice(name=a.choice, value=a.choice) for a in ArchiveAfter]
+    )
+    async def threads(
+        self, interaction: discord.Interaction, enabled: bool, archive: str | None = None
+    ) -> None:
+        await defer(interaction)
+        found = await self.bot.threads.set(guild_id_of(interaction), enabled, archive)
+        missing = thread_replies.lacking(interaction.guild, found)
+        await answer(interaction, thread_replies.threads_changed(found, missing))
 
     @app_commands.command(name="test", description="Post a sample announcement to the channel")
     async def test(self, interaction: discord.Interaction) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -18,6 +18,8 @@ from bot.storage.deliveries import ClaimedRow
 
 #: Discord allows 10 embeds a message; one notification is one embed.
 MAX_NOTIFICATIONS_PER_MESSAGE = 10
+#: A message's group: target, nonce, due moment (if ahead), release (if it goes alone).
+_Group = tuple[int, str | None, datetime | None, int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,13 @@ class Batch:
     #: Monotonic time of the claim (or last check), to tell whether the guild changed since.
     #: `claimed_at` and `not_before` are in the engine's monotonic clock.
     claimed_at: float = 0.0
+    #: An earlier attempt may have reached Discord (its lease ran out, or no answer came).
+    uncertain: bool = False
+    #: The target is a forum: the message goes into the release's post (one release a
+    #: batch), `post_id` once the post exists, else it creates the post `post_title`.
+    forum: bool = False
+    post_id: int | None = None
+    post_title: str = ""
 
     @property
     def channel_key(self) -> int:
@@ -173,18 +182,23 @@ def build_batches(
     now: datetime,
     nonce_window: timedelta,
     claimed_at: float,
+    *,
+    alone: Callable[[ClaimedRow], bool] = lambda row: False,
 ) -> list[Batch]:
     """Group owed rows into messages: one per target and due moment, at most 10 each.
 
     Rows that already went out together once keep their group and nonce, so a resend is
     the same message; rows not yet due go out with the others due at the same moment.
+    A row `alone` says must have a message of its own release (a forum post's, or an
+    announcement that starts a thread) is grouped only with rows of its release.
     """
-    groups: dict[tuple[int, str | None, datetime | None], list[ClaimedRow]] = defaultdict(list)
+    groups: dict[_Group, list[ClaimedRow]] = defaultdict(list)
     for row in rows:
         moment = row.due_at if row.due_at > now else None
-        groups[(row.key.target_id, row.nonce, moment)].append(row)
+        own = row.key.release_id if row.nonce is None and alone(row) else None
+        groups[(row.key.target_id, row.nonce, moment, own)].append(row)
     batches = []
-    for (target_id, nonce, _), group in groups.items():
+    for (target_id, nonce, _, _), group in groups.items():
         step = MAX_NOTIFICATIONS_PER_MESSAGE
         chunks = (
             [group]
@@ -213,6 +227,7 @@ def build_batches(
                     not_before=claimed_at
                     + max((row.due_at - now).total_seconds() for row in chunk),
                     claimed_at=claimed_at,
+                    uncertain=bool(expired) or any(r.unconfirmed for r in chunk),
                 )
             )
     return batches
@@ -246,6 +261,7 @@ def verify_batches(rows: Sequence[ClaimedRow], now: datetime, claimed_at: float)
             verify=True,
             not_before=claimed_at,
             claimed_at=claimed_at,
+            uncertain=True,
         )
         for (target_id, fingerprint), group in groups.items()
     ]

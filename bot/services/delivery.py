@@ -19,6 +19,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.domain.models import DeliveryKind, TargetKind
+from bot.domain.threads import discussion_name, post_title
 from bot.scheduling.deadlines import Deadlines
 from bot.scheduling.ratelimit import ChannelWindows, Monotonic
 from bot.scheduling.sendqueue import FairQueue
@@ -34,7 +35,8 @@ from bot.services.batches import (
     still_owed,
     verify_batches,
 )
-from bot.storage import deliveries, held_sends, releases, settings
+from bot.services.thread_starts import ThreadStarts
+from bot.storage import deliveries, held_sends, releases, settings, threads
 from bot.storage.database import Database, Transaction
 from bot.storage.deliveries import ClaimedRow
 
@@ -59,6 +61,7 @@ class DeliveryError(Exception):
         retryable: bool,
         code: int | None = None,
         maybe_delivered: bool = False,
+        post_gone: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -66,6 +69,16 @@ class DeliveryError(Exception):
         self.code = code
         #: No answer came (a timeout, a dropped connection): Discord may have the message.
         self.maybe_delivered = maybe_delivered
+        #: The release's forum post is gone (deleted in Discord): start a new one.
+        self.post_gone = post_gone
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A message sent to a forum: its id, and the id of the release's post it is in."""
+
+    message_id: int
+    post_id: int
 
 
 class Sender(Protocol):
@@ -75,10 +88,10 @@ class Sender(Protocol):
     def fingerprint(self, batch: Batch) -> str:
         """Return a hash of the message the batch composes, to recognise it later."""
 
-    async def send(self, batch: Batch) -> int:
+    async def send(self, batch: Batch) -> int | Posted:
         """Post the batch as one message; return its id or raise DeliveryError."""
 
-    async def find_sent(self, batch: Batch) -> int | None:
+    async def find_sent(self, batch: Batch) -> int | Posted | None:
         """Return the id of the target's recent message with the batch's fingerprint."""
 
     async def tell_guild(self, guild_id: int, text: str, channel_ids: Sequence[int]) -> bool:
@@ -120,6 +133,8 @@ class Outcome:
     batch: Batch
     message_id: int | None = None
     error: DeliveryError | None = None
+    #: The forum post the message went into, when it may be new.
+    post_id: int | None = None
     #: Rows found no longer owed before sending.
     dropped: tuple[int, ...] = ()
     drop_reason: str = ""
@@ -142,8 +157,12 @@ class DeliveryService:
         clock: Clock,
         *,
         monotonic: Monotonic = time.monotonic,
+        thread_starts: ThreadStarts | None = None,
     ) -> None:
         self._database = database
+        #: Starts the discussion threads owed on announcements once they are recorded.
+        self._thread_starts = thread_starts
+        self._threads_owed = False
         self._sender = sender
         self._policy = policy
         self._clock = clock
@@ -164,6 +183,8 @@ class DeliveryService:
             start_supervised(f"delivery sender {number}", self._work_once, self._tasks)
         start_supervised("send time limits", self._deadlines.sweep_forever, self._tasks)
         start_supervised("delivery recorder", self._record_once, self._tasks)
+        if self._thread_starts is not None:
+            start_supervised("discussion threads", self._thread_starts.run_once, self._tasks)
 
     async def stop(self) -> None:
         """Stop sending; record what Discord already accepted, abandon the rest to leases."""
@@ -267,8 +288,21 @@ class DeliveryService:
             skipped = [row.delivery_id for row in claimed if row.delivery_id not in kept]
             await deliveries.mark_skipped(tx, skipped, "not owed when due")
             sendable = await self._hold_until_looked_for(tx, sendable, now)
+            forums = await threads.forums_among(
+                tx, {r.key.target_id for r in claimed if r.key.target_kind is TargetKind.CHANNEL}
+            )
+            threaded = await threads.threaded_guilds(tx, {r.guild_id for r in sendable})
+
+            def alone(row: ClaimedRow) -> bool:
+                # A forum post is one release's; so is a message that starts a thread.
+                announcement = row.key.kind is DeliveryKind.ANNOUNCEMENT
+                return row.key.target_id in forums or (announcement and row.guild_id in threaded)
+
             batches = []
-            for batch in build_batches(sendable, now_owed, now, policy.nonce_window, claimed_at):
+            built = build_batches(
+                sendable, now_owed, now, policy.nonce_window, claimed_at, alone=alone
+            )
+            for batch in built:
                 try:
                     batches.append(self._fingerprinted(batch))
                 except Exception as error:
@@ -292,7 +326,8 @@ class DeliveryService:
                     for b in batches
                 ],
             )
-        batches += verify_batches(looked_for, now, claimed_at)
+            batches += verify_batches(looked_for, now, claimed_at)
+            batches = await _into_posts(tx, batches, forums, now)
         for batch in batches:
             self._in_flight.update(batch.delivery_ids)
         self.stats.dropped += len(skipped)
@@ -364,18 +399,18 @@ class DeliveryService:
             return
         batch = checked
         try:
-            message_id = None
+            result: int | Posted | None = None
             # Bounded by a shared sweep, not a timer per send: it matters in bursts.
             async with self._deadlines.bounded():
                 if batch.look_first:
-                    message_id = await self._sender.find_sent(batch)
-                    if message_id is not None:
+                    result = await self._sender.find_sent(batch)
+                    if result is not None:
                         self.stats.found_after_lease += 1
-                        log.info("found message %s already posted for %s", message_id, batch.nonce)
+                        log.info("found message %s already posted for %s", result, batch.nonce)
                     else:
                         await self._sender.wait_turn()
-                if message_id is None:
-                    message_id = await self._sender.send(batch)
+                if result is None:
+                    result = await self._sender.send(batch)
         except TimeoutError:
             lost = DeliveryError("timed out", retryable=True, maybe_delivered=True)
             self._record(Outcome(batch, error=lost))
@@ -386,7 +421,7 @@ class DeliveryService:
             log.exception("sending to %s raised", batch.target_id)
             self._record(Outcome(batch, error=DeliveryError(repr(error), retryable=False)))
         else:
-            self._record(Outcome(batch, message_id=message_id))
+            self._record(_sent(batch, result))
 
     async def _verify(self, batch: Batch) -> None:
         """Look for a message no longer owed that an earlier attempt may have posted."""
@@ -406,7 +441,7 @@ class DeliveryService:
             return
         self.stats.found_after_lease += 1
         log.info("found message %s posted before its release changed", found)
-        self._record(Outcome(batch, message_id=found))
+        self._record(_sent(batch, found))
 
     # ------------------------------------------------------------------ recording
     def _record(self, outcome: Outcome) -> None:
@@ -438,6 +473,7 @@ class DeliveryService:
                     tx, outcome.batch.delivery_ids, outcome.message_id or 0, now
                 )
             await self._after_sent(tx, [o.batch for o in sent], now)
+            await self._posts_and_threads(tx, sent, now)
             looked = [key for o in held if o.batch.unconfirmed_ids for key in o.batch.keys]
             if looked and await held_sends.release(tx, looked, now):
                 self._wake_after_commit = True
@@ -451,6 +487,9 @@ class DeliveryService:
         if self._wake_after_commit:
             self._wake_after_commit = False
             self.on_capacity()
+        if self._threads_owed and self._thread_starts is not None:
+            self._threads_owed = False
+            self._thread_starts.wake()
         del self._recorder.outcomes[: len(held)]
         if not self._recorder.outcomes:
             self._recorder.waiting.clear()
@@ -485,10 +524,50 @@ class DeliveryService:
             # A notice may be owed now: have the dispatcher look again after the commit.
             self._wake_after_commit = True
 
+    async def _posts_and_threads(
+        self, tx: Transaction, sent: Sequence[Outcome], now: datetime
+    ) -> None:
+        """Record the forum posts just created, and owe a discussion thread on each
+        announcement just posted in a guild that has threads on (in this transaction, so
+        the thread is owed exactly when the message is recorded)."""
+        starts: list[threads.ThreadStart] = []
+        plain = [o for o in sent if o.batch.target_kind is TargetKind.CHANNEL]
+        threaded = await threads.threaded_guilds(tx, {o.batch.guild_id for o in plain})
+        for outcome in plain:
+            batch, message_id = outcome.batch, outcome.message_id or 0
+            if batch.forum:
+                if batch.post_id is None and batch.keys:
+                    # A new post's first message has the post's id.
+                    post_id = outcome.post_id or message_id
+                    await threads.record_post(
+                        tx, batch.keys[0].release_id, batch.target_id, post_id
+                    )
+                continue
+            archive = threaded.get(batch.guild_id)
+            announced = [n for n in batch.notifications if n.kind is DeliveryKind.ANNOUNCEMENT]
+            if archive is None or not announced:
+                continue
+            starts.append(
+                threads.ThreadStart(
+                    message_id=message_id,
+                    channel_id=batch.target_id,
+                    guild_id=batch.guild_id,
+                    name=discussion_name(announced[0]),
+                    archive_minutes=archive.value,
+                    attempts=0,
+                    created_at=now,
+                )
+            )
+        if starts and await threads.owe_threads(tx, starts, now):
+            self._threads_owed = True
+
     async def _settle_failure(
         self, tx: Transaction, batch: Batch, error: DeliveryError, now: datetime
     ) -> tuple[str, GuildWorking] | None:
         """Record a failed send; return what to tell the guild, if its channel is gone."""
+        if error.post_gone and batch.post_id is not None and batch.keys:
+            # Deleted by a moderator: the release's next attempt starts a new post.
+            await threads.forget_post(tx, batch.keys[0].release_id, batch.target_id, batch.post_id)
         # Refused because of where it was going, not what it said: Discord has no copy, and
         # the message is skipped like everything else that target is no longer owed, so a
         # channel restored (or DMs reopened) is owed it again, late or not, by the one rule.
@@ -554,6 +633,55 @@ class DeliveryService:
 
 
 GuildWorking = int | None
+
+
+def _sent(batch: Batch, result: int | Posted) -> Outcome:
+    if isinstance(result, Posted):
+        return Outcome(batch, message_id=result.message_id, post_id=result.post_id)
+    return Outcome(batch, message_id=result)
+
+
+async def _into_posts(
+    tx: Transaction, batches: list[Batch], forums: set[int], now: datetime
+) -> list[Batch]:
+    """Point each batch for a forum at its release's post (noting the post's title the
+    first time, so an uncertain attempt is looked for by the title it was sent with)."""
+    in_forums = [
+        b
+        for b in batches
+        if b.target_id in forums and b.keys and b.target_kind is TargetKind.CHANNEL
+    ]
+    if not in_forums:
+        return batches
+    first = await threads.note_post_titles(
+        tx,
+        {
+            (b.keys[0].release_id, b.target_id): post_title(b.notifications[0])
+            for b in in_forums
+            if b.notifications
+        },
+        now,
+    )
+    posts = await threads.posts_for(tx, {(b.keys[0].release_id, b.target_id) for b in in_forums})
+    placed = []
+    forum_batches = {id(b) for b in in_forums}
+    for batch in batches:
+        if id(batch) not in forum_batches:
+            placed.append(batch)
+            continue
+        post = posts.get((batch.keys[0].release_id, batch.target_id))
+        placed.append(
+            replace(
+                batch,
+                forum=True,
+                post_id=None if post is None else post.thread_id,
+                post_title="" if post is None else post.title,
+                # A post noted before may have been made without its answer reaching us.
+                uncertain=batch.uncertain
+                or (batch.keys[0].release_id, batch.target_id) not in first,
+            )
+        )
+    return placed
 
 
 async def _mark_refused(tx: Transaction, batch: Batch, reason: str) -> None:

@@ -38,6 +38,7 @@ LINK_EXAMPLE = "starting with `https://`, like `https://example.com/`"
 PICK_RELEASE = "Pick one from the list that appears as you type"
 WITHIN_EXAMPLE = "Type how far ahead to look, like `7d`, `12h` or `30d`."
 DELAY_EXAMPLE = "`0s` or `none` for none"
+ARCHIVE_CHOICES = "`archive` is one of 1h, 1d, 3d, 1w"
 OFFSETS_EXAMPLE = "Type offsets like `7d 1d 1h 15m`, or `none`."
 CHANNEL_FIX = "Give the Airdate role those permissions in that channel, then run this again."
 
@@ -351,6 +352,9 @@ CASES = [
     case("delay-fraction", "settings delay", {"after": "1.5h"}, "has a fraction"),
     case("delay-two", "settings delay", {"after": "1h 30m"}, DELAY_EXAMPLE),
     case("delay-10k-digits", "settings delay", {"after": "9" * (LONG - 1) + "h"}, DELAY_EXAMPLE),
+    # ------------------------------------------------------------ /settings threads
+    case("archive-2d", "settings threads", {"enabled": True, "archive": "2d"}, ARCHIVE_CHOICES),
+    case("archive-empty", "settings threads", {"enabled": True, "archive": ""}, ARCHIVE_CHOICES),
     # ------------------------------------------------------------ /settings timezone
     case("zone-unknown", "settings timezone", {"zone": "Mars/Olympus_Mons"}, ZONE_EXAMPLE),
     case("zone-empty", "settings timezone", {"zone": ""}, ZONE_EXAMPLE),

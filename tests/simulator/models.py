@@ -130,6 +130,16 @@ class SimChannel:
     position: int = 0
     overwrites: dict[int, Overwrite] = field(default_factory=dict)
     recipient_id: int | None = None
+    #: Threads (type 11, forum posts too): the channel they are in, who started them, and
+    #: their auto-archive duration in minutes.
+    parent_id: int | None = None
+    owner_id: int | None = None
+    auto_archive_duration: int = 1440
+    created_at: float = 0.0
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in (10, 11, 12)
 
     def payload(self) -> JSON:
         if self.guild_id is None:
@@ -139,6 +149,27 @@ class SimChannel:
                 "last_message_id": None,
                 "recipients": [],
                 "flags": 0,
+            }
+        if self.is_thread:
+            return {
+                "id": str(self.id),
+                "type": self.type,
+                "guild_id": str(self.guild_id),
+                "name": self.name,
+                "parent_id": _optional_id(self.parent_id),
+                "owner_id": _optional_id(self.owner_id),
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+                "message_count": 0,
+                "member_count": 1,
+                "flags": 0,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": self.auto_archive_duration,
+                    "archive_timestamp": iso(self.created_at),
+                    "locked": False,
+                    "create_timestamp": iso(self.created_at),
+                },
             }
         return {
             "id": str(self.id),
@@ -165,6 +196,8 @@ class SimGuild:
     roles: dict[int, SimRole] = field(default_factory=dict)
     channels: dict[int, SimChannel] = field(default_factory=dict)
     members: dict[int, SimMember] = field(default_factory=dict)
+    #: Threads and forum posts started in its channels.
+    threads: dict[int, SimChannel] = field(default_factory=dict)
     system_channel_id: int | None = None
     bot_role_id: int = 0
     locale: str = "en-US"
@@ -210,7 +243,7 @@ class SimGuild:
             "emojis": [],
             "stickers": [],
             "channels": [c.payload() for c in self.channels.values()],
-            "threads": [],
+            "threads": [t.payload() for t in self.threads.values()],
             "members": [m.payload() for m in self.members.values()],
             "member_count": len(self.members),
             "voice_states": [],

@@ -20,6 +20,7 @@ from tests.simulator.models import JSON, RecordedRequest, SimChannel, SimGuild, 
 from tests.simulator.permissions import Perm, guild_permissions
 from tests.simulator.ratelimits import RateLimiter
 from tests.simulator.responses import error, invalid_form, json_body, no_content
+from tests.simulator.threads import FORUM, ThreadRoutes
 from tests.simulator.validation import message_errors
 from tests.simulator.world import World
 
@@ -54,6 +55,7 @@ class RestApi:
         self._parsed: dict[int, tuple[Any, list[JSON], list[bytes]]] = {}
         self._records: dict[int, RecordedRequest] = {}
         self.scheduled_events = ScheduledEvents(world, self._body)
+        self.threads = ThreadRoutes(self)
 
     def _body(self, request: web.Request) -> Any:
         return self._parsed[id(request)][0]
@@ -96,6 +98,7 @@ class RestApi:
         add("PATCH", p + "/webhooks/{app}/{token}/messages/{message}", self.edit_webhook_message)
         add("DELETE", p + "/webhooks/{app}/{token}/messages/{message}", self.delete_webhook_message)
         self.scheduled_events.install(app, p)
+        self.threads.install(app, p)
         add("*", p + "/{tail:.*}", self.unknown)
 
     @web.middleware
@@ -279,8 +282,11 @@ class RestApi:
             if not world.users[channel.recipient_id].accepts_dms:
                 return error(403, 50007, "Cannot send messages to this user")
             return None
+        if channel.type == FORUM:
+            return error(400, 50008, "Cannot send messages in a non-text channel")
         perms = world.permissions_in(channel, world.bot_user.id)
-        if not perms & Perm.VIEW_CHANNEL or not perms & Perm.SEND_MESSAGES:
+        needed = Perm.SEND_MESSAGES_IN_THREADS if channel.is_thread else Perm.SEND_MESSAGES
+        if not perms & Perm.VIEW_CHANNEL or not perms & needed:
             return error(403, 50013, "Missing Permissions")
         return None
 

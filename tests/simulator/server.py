@@ -124,8 +124,15 @@ class DiscordSimulator:
     def add_guild(self, name: str, *, everyone_permissions: int = EVERYONE_DEFAULT) -> SimGuild:
         return self.world.add_guild(name, everyone_permissions=everyone_permissions)
 
-    def add_channel(self, guild: SimGuild, name: str, deny_bot: int = 0) -> SimChannel:
-        return self.world.add_channel(guild, name, deny_bot=deny_bot)
+    def add_channel(
+        self, guild: SimGuild, name: str, deny_bot: int = 0, *, kind: int = 0
+    ) -> SimChannel:
+        """A text channel, or with `kind` an announcement (5) or forum (15) channel."""
+        return self.world.add_channel(guild, name, deny_bot=deny_bot, kind=kind)
+
+    def threads_in(self, channel: SimChannel) -> list[SimChannel]:
+        """The threads and forum posts started in a channel, oldest first."""
+        return self.world.threads_in(channel)
 
     def add_channels(self, guild: SimGuild, count: int, prefix: str = "ch") -> list[SimChannel]:
         """``count`` text channels named ``{prefix}-{i}`` (cheap enough for thousands)."""
@@ -319,7 +326,8 @@ class DiscordSimulator:
     async def delete_channel(self, channel: SimChannel) -> None:
         """Delete a guild channel: CHANNEL_DELETE, then 404 10003 for requests about it."""
         payload = self.world.delete_channel(channel)
-        await self._gateway.dispatch_sent("CHANNEL_DELETE", payload)
+        event = "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE"
+        await self._gateway.dispatch_sent(event, payload)
 
     async def deny_bot(self, channel: SimChannel, deny: int) -> None:
         """Change the Airdate role's overwrite in a channel (``deny`` bits): CHANNEL_UPDATE."""

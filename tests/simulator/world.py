@@ -89,10 +89,41 @@ class World:
         self.dispatch("GUILD_CREATE", guild.payload())
         return guild
 
-    def add_channel(self, guild: SimGuild, name: str, *, deny_bot: int = 0) -> SimChannel:
+    def add_channel(
+        self, guild: SimGuild, name: str, *, deny_bot: int = 0, kind: int = 0
+    ) -> SimChannel:
+        """A guild channel: text (0), announcement (5) or forum (15)."""
         channel = self._new_channel(guild, name, deny_bot=deny_bot)
+        channel.type = kind
         self.dispatch("CHANNEL_CREATE", channel.payload())
         return channel
+
+    def start_thread(
+        self, parent: SimChannel, name: str, archive_minutes: int, *, thread_id: int | None = None
+    ) -> SimChannel:
+        """A public thread in `parent` (its id the starter message's, as on Discord)."""
+        assert parent.guild_id is not None
+        thread = SimChannel(
+            id=self.ids.next() if thread_id is None else thread_id,
+            name=name,
+            guild_id=parent.guild_id,
+            type=11,
+            parent_id=parent.id,
+            owner_id=self.bot_user.id,
+            auto_archive_duration=archive_minutes,
+            created_at=time.time(),
+        )
+        self.guilds[parent.guild_id].threads[thread.id] = thread
+        self.channels[thread.id] = thread
+        self.messages_by_channel[thread.id] = []
+        self.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True})
+        return thread
+
+    def threads_in(self, parent: SimChannel) -> list[SimChannel]:
+        """The threads (forum posts) started in a channel, oldest first."""
+        guild = self.guild_of(parent)
+        found = [] if guild is None else guild.threads.values()
+        return sorted((t for t in found if t.parent_id == parent.id), key=lambda t: t.id)
 
     def add_role(
         self,
@@ -151,6 +182,7 @@ class World:
             raise ValueError("only guild channels can be deleted")
         self.channels.pop(channel.id, None)
         guild.channels.pop(channel.id, None)
+        guild.threads.pop(channel.id, None)
         self.deleted_channels[channel.id] = channel
         if guild.system_channel_id == channel.id:
             guild.system_channel_id = None
@@ -226,6 +258,9 @@ class World:
         return guild.members[self.bot_user.id]
 
     def permissions_in(self, channel: SimChannel, user_id: int) -> int:
+        if channel.is_thread and channel.parent_id is not None:
+            # A thread has its parent's permissions (sending there is Send Messages in Threads).
+            channel = self.channels.get(channel.parent_id, channel)
         guild = self.guild_of(channel)
         if guild is None:
             return Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES | Perm.EMBED_LINKS
@@ -249,9 +284,10 @@ class World:
         flags: int | None = None,
         attachments: list[JSON] | None = None,
         files: list[bytes] | None = None,
+        message_id: int | None = None,
     ) -> SimMessage:
         message = SimMessage(
-            id=self.ids.next(),
+            id=self.ids.next() if message_id is None else message_id,
             channel_id=channel.id,
             author_id=self.bot_user.id,
             content=str(body.get("content") or ""),
