@@ -308,7 +308,10 @@ def help_embed(settings: GuildSettings | None) -> discord.Embed:
             "`/follow` · `/unfollow` · `/follows` — which channels hear about which shows\n"
             "`/settings channel|role|reminders|timezone|view|test` — where and when to post\n"
             "`/settings titles|delay` — AniList titles' language, streaming delay\n"
-            "`/settings calendar [regenerate]` — the live calendar feed's links"
+            "`/settings threads enabled` — a discussion thread on each announcement\n"
+            "`/settings digest [channel]` — a weekly post of the week's releases\n"
+            "`/settings events enabled` — premieres and finales in the Events tab\n"
+            "`/settings calendar [regenerate]` — the live calendar feed and schedule page"
         ),
         inline=False,
     )

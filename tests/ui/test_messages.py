@@ -11,7 +11,13 @@ import pytest
 
 from bot.domain.models import DeliveryKind, Precision, Release, ReleaseTime
 from bot.domain.notifications import Notification
-from bot.ui.messages import OutgoingMessage, bold_title, compose, sample_announcement
+from bot.ui.messages import (
+    OutgoingMessage,
+    bold_title,
+    compose,
+    help_embed,
+    sample_announcement,
+)
 from tests.ui.samples import AT, AT_UNIX, DAY_TIME, NOW, ROLE, as_dict, body_text, release
 
 MENTIONS = "@everyone @here <@&323456789012345678> <@423456789012345678> <@!523456789012345678>"
@@ -272,3 +278,10 @@ def test_bold_title_never_pings_and_never_unbolds() -> None:
     inner = shown[2:-2]
     assert not inner.endswith("\\")  # a trailing backslash would escape the closing **
     assert "**" not in inner.replace("\\*", "")
+
+
+def test_help_names_every_settings_subcommand_a_moderator_can_run() -> None:
+    moderators = help_embed(None).fields[1].value or ""
+    for sub in ("threads", "digest", "events", "calendar", "titles|delay", "view|test"):
+        assert sub in moderators, sub
+    assert len(moderators) <= 1024
