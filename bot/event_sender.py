@@ -5,11 +5,17 @@ that needs the guild in the cache, sends `privacy_level` and `entity_type` only 
 passed, and `ScheduledEvent.edit`/`.cancel` check a cached status (reference/calendar.md,
 discord.py 2.7.1 quirks). Every request waits its turn at the bot's one rate limiter and
 is bounded by a timeout.
+
+An event whose show has a cover carries it: the sender downloads it first (http(s) only,
+within a few seconds and 8 MiB, and only if its bytes are a PNG, JPEG, GIF or WebP), then
+waits its turn and sends it as a data URI. A cover that cannot be had is left out and the
+event made without it: a cover never holds up or fails an event.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -17,10 +23,19 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
+from bot.domain.image_data import data_uri, downloadable, loggable
 from bot.domain.scheduled_events import EventSpec, ListedEvent
 from bot.services.event_mirror import EventError, EventFailure
 
+log = logging.getLogger(__name__)
+
 _T = TypeVar("_T")
+
+#: How long a cover's download may take, all told.
+COVER_TIMEOUT = timedelta(seconds=5)
+#: The largest cover downloaded (Discord's image data is sent in the request's body).
+COVER_MAX_BYTES = 8 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 EXTERNAL = 3
 GUILD_ONLY = 2
@@ -32,10 +47,21 @@ _GONE_CODES = {10070, 180000}
 class EventSender:
     """The mirror's EventGateway over a logged-in discord.py client (given once built)."""
 
-    def __init__(self, wait_turn: Callable[[], Awaitable[None]], timeout: timedelta) -> None:
+    def __init__(
+        self,
+        wait_turn: Callable[[], Awaitable[None]],
+        timeout: timedelta,
+        *,
+        cover_timeout: timedelta = COVER_TIMEOUT,
+        cover_max_bytes: int = COVER_MAX_BYTES,
+    ) -> None:
         self._wait_turn = wait_turn
         self._timeout = timeout.total_seconds()
+        self._cover_timeout = cover_timeout.total_seconds()
+        self._cover_max_bytes = cover_max_bytes
         self._discord: discord.Client | None = None
+        #: One session for every cover, made on first use (in the running loop).
+        self._session: aiohttp.ClientSession | None = None
 
     def post_through(self, client: discord.Client) -> None:
         self._discord = client
@@ -52,19 +78,80 @@ class EventSender:
             raise EventError(EventFailure.PASSING, "not logged in yet")
         return user.id
 
+    async def close(self) -> None:
+        """Close the covers' session (the mirror has stopped)."""
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
     async def create(self, guild_id: int, spec: EventSpec) -> int:
         payload = {**_shown(spec), "privacy_level": GUILD_ONLY}
         if spec.description is None:
             payload.pop("description")
+        # The cover first: its download does not hold the rate limiter's turn.
+        image = await self.cover(spec.image_url)
+        if image is not None:
+            payload["image"] = image
         data = await self._call(
             lambda: self._client.http.create_guild_scheduled_event(guild_id, **payload)
         )
         return int(data["id"])
 
     async def edit(self, guild_id: int, event_id: int, spec: EventSpec) -> None:
+        payload = _shown(spec)
+        # No cover (or none to be had): the image field is left out, so Discord keeps
+        # whatever image the event has.
+        image = await self.cover(spec.image_url)
+        if image is not None:
+            payload["image"] = image
         await self._call(
-            lambda: self._client.http.edit_scheduled_event(guild_id, event_id, **_shown(spec))
+            lambda: self._client.http.edit_scheduled_event(guild_id, event_id, **payload)
         )
+
+    async def cover(self, url: str | None) -> str | None:
+        """The cover at `url` as a data URI, None if there is none to be had (logged once)."""
+        if url is None:
+            return None
+        if not downloadable(url):
+            log.info("event cover %s left out: not an http(s) address", loggable(url))
+            return None
+        try:
+            async with asyncio.timeout(self._cover_timeout):
+                data = await self._download(url)
+        except TimeoutError:
+            log.warning(
+                "event cover %s left out: no answer within %.0f s",
+                loggable(url),
+                self._cover_timeout,
+            )
+            return None
+        except (aiohttp.ClientError, OSError, ValueError) as error:
+            log.warning("event cover %s left out: %s", loggable(url), type(error).__name__)
+            return None
+        if isinstance(data, str):
+            log.warning("event cover %s left out: %s", loggable(url), data)
+            return None
+        image = data_uri(data)
+        if image is None:
+            log.warning("event cover %s left out: not a PNG, JPEG, GIF or WebP", loggable(url))
+        return image
+
+    async def _download(self, url: str) -> bytes | str:
+        """The bytes at `url`, or why not (a reason for the log)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        async with self._session.get(url) as response:
+            if response.status != 200:
+                return f"HTTP {response.status}"
+            limit = self._cover_max_bytes
+            if response.content_length is not None and response.content_length > limit:
+                return f"larger than {limit} bytes"
+            data = bytearray()
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                data += chunk
+                if len(data) > limit:
+                    return f"larger than {limit} bytes"
+            return bytes(data)
 
     async def cancel(self, guild_id: int, event_id: int) -> None:
         await self._call(

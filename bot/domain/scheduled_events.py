@@ -63,6 +63,8 @@ class EventSpec:
     location: str
     starts_at: datetime
     ends_at: datetime
+    #: The show's cover as the guild sees it (uploaded with the event), None: no cover.
+    image_url: str | None = None
 
     def __post_init__(self) -> None:
         require_aware(self.starts_at)
@@ -78,6 +80,9 @@ class EventSpec:
             int(self.starts_at.timestamp()),
             int(self.ends_at.timestamp()),
         ]
+        if self.image_url is not None:
+            # Only when set: an event without a cover keeps the digest it had before covers.
+            shown.append(self.image_url)
         return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
@@ -102,6 +107,7 @@ def event_spec(release: Release, duration: timedelta | None) -> EventSpec:
         location=truncate(location, LOCATION_MAX),
         starts_at=at.replace(microsecond=0),
         ends_at=(at + lasts).replace(microsecond=0),
+        image_url=show.image_url or None,
     )
 
 

@@ -95,6 +95,9 @@ class EventGateway(Protocol):
 
     async def listed(self, guild_id: int) -> Sequence[ListedEvent]: ...
 
+    async def close(self) -> None:
+        """Let go of what the gateway holds (the mirror has stopped)."""
+
 
 class EventMirror:
     def __init__(
@@ -137,6 +140,7 @@ class EventMirror:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self._gateway.close()
 
     async def _step(self) -> None:
         now = self._clock()

@@ -84,6 +84,7 @@ def _row(row: aiosqlite.Row) -> StoredRow:
             location=row["location"],
             starts_at=from_epoch(row["starts_at"]),
             ends_at=from_epoch(row["ends_at"]),
+            image_url=row["image_url"],
         ),
         event_id=row["event_id"],
         synced=row["synced"],
@@ -115,12 +116,13 @@ async def want(
     await tx.execute(
         """
         INSERT INTO scheduled_events
-            (guild_id, release_id, want, name, description, location, starts_at, ends_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            (guild_id, release_id, want, name, description, location, starts_at, ends_at,
+             image_url)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (guild_id, release_id) DO UPDATE SET want = excluded.want,
             name = excluded.name, description = excluded.description,
             location = excluded.location, starts_at = excluded.starts_at,
-            ends_at = excluded.ends_at,
+            ends_at = excluded.ends_at, image_url = excluded.image_url,
             -- a new wish is tried at once
             next_try_at = 0, attempts = 0
         """,
@@ -133,6 +135,7 @@ async def want(
             spec.location,
             to_epoch(spec.starts_at),
             to_epoch(spec.ends_at),
+            spec.image_url,
         ),
     )
 

@@ -107,6 +107,9 @@ class FakeDiscord:
             for event_id, e in self.events.items()
         ]
 
+    async def close(self) -> None:
+        pass
+
     def live(self) -> list[tuple[str, datetime]]:
         return sorted((e.name, e.starts_at) for e in self.events.values() if e.status == 1)
 

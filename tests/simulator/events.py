@@ -10,16 +10,23 @@ at most 100 SCHEDULED or ACTIVE events a guild (30038), and 403 50013 without Cr
 Events (modifying or deleting the bot's own: Create Events or Manage Events). Like
 Discord, an EXTERNAL event becomes ACTIVE at its start and COMPLETED at its end by itself
 (checked whenever the guild's events are touched), and completed events drop out of the
-list. Each change is dispatched as GUILD_SCHEDULED_EVENT_CREATE/UPDATE/DELETE.
+list. Each change is dispatched as GUILD_SCHEDULED_EVENT_CREATE/UPDATE/DELETE. A cover
+(``image``) must be a data URI of a PNG, JPEG, GIF or WebP in valid base64, else 400 50035;
+it is stored (``SimEvent.image_bytes``) and shown as a hash, as Discord shows images;
+``image: null`` on an edit takes it away.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -33,6 +40,8 @@ EXTERNAL = 3
 GUILD_ONLY = 2
 CAP = 100
 _TRANSITIONS = {SCHEDULED: {ACTIVE, CANCELED}, ACTIVE: {COMPLETED}}
+_IMAGE_DATA = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,(?P<data>.*)", re.DOTALL)
+_BAD_IMAGE = "image: Invalid image data (a data URI of a PNG, JPEG, GIF or WebP)"
 
 
 @dataclass
@@ -49,7 +58,8 @@ class SimEvent:
     start: float
     end: float | None
     status: int = SCHEDULED
-    image: str | None = None
+    #: The cover's bytes as sent (decoded from its data URI); None: no cover.
+    image_bytes: bytes | None = None
     history: list[str] = field(default_factory=list)
 
     def payload(self) -> JSON:
@@ -70,6 +80,13 @@ class SimEvent:
             "user_count": 0,
             "image": self.image,
         }
+
+    @property
+    def image(self) -> str | None:
+        """The cover's hash, as Discord shows an image (None: no cover)."""
+        if self.image_bytes is None:
+            return None
+        return hashlib.md5(self.image_bytes, usedforsecurity=False).hexdigest()
 
 
 class ScheduledEvents:
@@ -152,6 +169,9 @@ class ScheduledEvents:
             return error(403, 50013, "Missing Permissions")
         body = _json(self._body_of(request))
         problems = _required(body, ("name", "privacy_level", "scheduled_start_time", "entity_type"))
+        image = _image(body.get("image"))
+        if image is False:
+            return invalid_form([*problems, _BAD_IMAGE])
         if problems:
             return invalid_form(problems)
         event = SimEvent(
@@ -168,7 +188,7 @@ class ScheduledEvents:
             end=None
             if body.get("scheduled_end_time") is None
             else _timestamp(body["scheduled_end_time"]),
-            image=None if body.get("image") is None else "cover",
+            image_bytes=image,
         )
         problems = self._problems(event, start_changed=True)
         if problems:
@@ -195,7 +215,12 @@ class ScheduledEvents:
         if event.status in (COMPLETED, CANCELED):
             return error(400, 180000, "Cannot update a finished event")
         body = _json(self._body_of(request))
+        image = _image(body.get("image"))
+        if image is False:
+            return invalid_form([_BAD_IMAGE])
         changed = _edited(event, body)
+        if "image" in body:
+            changed.image_bytes = image
         if "status" in body and body["status"] != event.status:
             if body["status"] not in _TRANSITIONS.get(event.status, set()):
                 return invalid_form([f"status: cannot go from {event.status} to {body['status']}"])
@@ -293,6 +318,22 @@ def _edited(event: SimEvent, body: JSON) -> SimEvent:
         end = body["scheduled_end_time"]
         changed.end = None if end is None else _timestamp(end)
     return changed
+
+
+def _image(value: Any) -> bytes | Literal[False] | None:
+    """An image data field's bytes (None: no image; False: not valid image data)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return False
+    match = _IMAGE_DATA.fullmatch(value)
+    if match is None:
+        return False
+    try:
+        data = base64.b64decode(match["data"], validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return data or False
 
 
 def _required(body: JSON, names: tuple[str, ...]) -> list[str]:
