@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from tests.simulator import DiscordSimulator, SimGuild
 from tests.simulator.events import ACTIVE, CANCELED, SCHEDULED
 from tests.simulator.permissions import BOT_ROLE_DEFAULT, Perm
+from tests.support.images import png
 from tests.test_simulator_limits import Client, connected, wait_until
 
 
@@ -194,3 +196,78 @@ async def test_discord_starts_an_external_event_itself_and_a_moderator_can_delet
         404,
         10070,
     )
+
+
+PNG_URI = "data:image/png;base64," + base64.b64encode(png()).decode()
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "https://example.org/cover.png",  # an address, not image data
+        base64.b64encode(png()).decode(),  # base64 without its data URI
+        "data:image/svg+xml;base64," + base64.b64encode(b"<svg/>").decode(),
+        "data:text/plain;base64," + base64.b64encode(png()).decode(),
+        "data:image/png;base64,not*base64!",
+        "data:image/png;base64,",
+        12345,
+    ],
+)
+async def test_an_event_cover_must_be_image_data(
+    world: tuple[DiscordSimulator, SimGuild, Client], image: Any
+) -> None:
+    sim, guild, client = world
+    status, code, text = await refusal(
+        client.http.create_guild_scheduled_event(guild.id, **body(image=image))
+    )
+    assert (status, code) == (400, 50035) and "image" in text
+    assert sim.events_created == 0
+    made = await client.http.create_guild_scheduled_event(guild.id, **body())
+    status, code, text = await refusal(
+        client.http.edit_scheduled_event(guild.id, made["id"], image=image)
+    )
+    assert (status, code) == (400, 50035) and "image" in text
+    # The control: the same event with a PNG's data URI is taken.
+    await client.http.edit_scheduled_event(guild.id, made["id"], image=PNG_URI)
+    [event] = sim.scheduled_events(guild)
+    assert event.image_bytes == png()
+
+
+async def test_a_cover_is_stored_shown_as_a_hash_and_can_be_taken_away(
+    world: tuple[DiscordSimulator, SimGuild, Client],
+) -> None:
+    sim, guild, client = world
+    made = await client.http.create_guild_scheduled_event(guild.id, **body(image=PNG_URI))
+    [event] = sim.scheduled_events(guild)
+    assert event.image_bytes == png()
+    assert made["image"] == event.image and len(made["image"]) == 32
+    other = png(rgb=(1, 2, 3))
+    edited = await client.http.edit_scheduled_event(
+        guild.id, made["id"], image="data:image/png;base64," + base64.b64encode(other).decode()
+    )
+    assert sim.scheduled_events(guild)[0].image_bytes == other and edited["image"] != made["image"]
+    await client.http.edit_scheduled_event(guild.id, made["id"], name="Renamed")
+    assert sim.scheduled_events(guild)[0].image_bytes == other  # left out: kept
+    await client.http.edit_scheduled_event(guild.id, made["id"], image=None)
+    assert sim.scheduled_events(guild)[0].image_bytes is None
+
+
+async def test_discord_py_s_own_cover_upload_is_taken(
+    world: tuple[DiscordSimulator, SimGuild, Client],
+) -> None:
+    sim, guild, client = world
+    discord_guild = client.get_guild(guild.id)
+    assert discord_guild is not None
+    start = datetime.now(UTC) + timedelta(hours=1)
+    event = await discord_guild.create_scheduled_event(
+        name="Frieren",
+        start_time=start,
+        end_time=start + timedelta(minutes=30),
+        entity_type=discord.EntityType.external,
+        privacy_level=discord.PrivacyLevel.guild_only,
+        location="Online",
+        image=png(),
+    )
+    assert event.cover_image is not None
+    [stored] = sim.scheduled_events(guild)
+    assert stored.image_bytes == png() and event.cover_image.key == stored.image

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -105,6 +107,27 @@ def test_what_an_event_shows() -> None:
     bare = event_spec(release(label=None), None)
     assert (bare.name, bare.description, bare.location) == ("Frieren", None, "Frieren")
     assert bare.ends_at - bare.starts_at == timedelta(minutes=30)
+
+
+def test_an_event_carries_its_shows_cover_and_a_changed_cover_changes_it() -> None:
+    cover = "https://s4.anilist.co/file/frieren.png"
+    with_cover = event_spec(release(show=Show(1, 10, "Frieren", image_url=cover)), None)
+    without = event_spec(release(), None)
+    assert with_cover.image_url == cover and without.image_url is None
+    # A cover is part of what the event shows: added or changed, the event is edited.
+    assert with_cover.fingerprint != without.fingerprint
+    other = event_spec(release(show=Show(1, 10, "Frieren", image_url=cover + "?v=2")), None)
+    assert other.fingerprint != with_cover.fingerprint
+    assert event_spec(release(show=Show(1, 10, "Frieren", image_url="")), None).image_url is None
+
+
+def test_an_event_without_a_cover_keeps_the_fingerprint_it_had_before_covers() -> None:
+    # Events mirrored before covers existed are not all edited once after the upgrade.
+    spec = event_spec(release(), None)
+    shown = [spec.name, spec.description, spec.location]
+    moments = [int(spec.starts_at.timestamp()), int(spec.ends_at.timestamp())]
+    before = hashlib.sha256(json.dumps([*shown, *moments], ensure_ascii=False).encode())
+    assert spec.fingerprint == before.hexdigest()[:32]
 
 
 def test_long_text_is_cut_to_discords_limits() -> None:
