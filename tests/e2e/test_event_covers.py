@@ -54,7 +54,9 @@ async def covers() -> AsyncIterator[Covers]:
         if name == "oshi.png":
             return web.Response(body=OSHI, content_type="image/png")
         if name == "page.png":  # a server's error page, called a PNG
-            return web.Response(text="<html><body>Not found</body></html>", content_type="image/png")
+            return web.Response(
+                text="<html><body>Not found</body></html>", content_type="image/png"
+            )
         if name == "big.png":  # a PNG, streamed without a length, larger than allowed
             response = web.StreamResponse(headers={"Content-Type": "image/png"})
             await response.prepare(request)
