@@ -173,7 +173,7 @@ def patch_count(server: Server) -> int:
     return sum(
         1
         for r in server.sim.requests
-        if r.method == "PATCH" and "/scheduled-events/" in r.path and r.status < 300
+        if r.method == "PATCH" and "/scheduled-events/" in r.path
     )
 
 
