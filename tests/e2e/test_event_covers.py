@@ -171,9 +171,7 @@ async def test_a_changed_cover_edits_the_event_and_a_restart_edits_nothing(
 
 def patch_count(server: Server) -> int:
     return sum(
-        1
-        for r in server.sim.requests
-        if r.method == "PATCH" and "/scheduled-events/" in r.path
+        1 for r in server.sim.requests if r.method == "PATCH" and "/scheduled-events/" in r.path
     )
 
 
