@@ -56,5 +56,7 @@ async def test_a_followed_shows_premiere_and_finale_become_events_as_the_guild_s
         async with database.snapshot() as tx:
             rows = await event_store.guild_rows(tx, GUILD)
         assert {r.row.spec.ends_at - r.row.spec.starts_at for r in rows} == {timedelta(minutes=24)}
+        # The catalog's cover is the events' cover.
+        assert {r.row.spec.image_url for r in rows} == {OSHI.cover_url}
     finally:
         await database.close()
