@@ -89,24 +89,45 @@ class EventSender:
         if spec.description is None:
             payload.pop("description")
         # The cover first: its download does not hold the rate limiter's turn.
-        image = await self.cover(spec.image_url)
-        if image is not None:
-            payload["image"] = image
-        data = await self._call(
-            lambda: self._client.http.create_guild_scheduled_event(guild_id, **payload)
+        data = await self._with_cover(
+            spec,
+            payload,
+            lambda sent: self._client.http.create_guild_scheduled_event(guild_id, **sent),
         )
         return int(data["id"])
 
     async def edit(self, guild_id: int, event_id: int, spec: EventSpec) -> None:
-        payload = _shown(spec)
         # No cover (or none to be had): the image field is left out, so Discord keeps
         # whatever image the event has.
-        image = await self.cover(spec.image_url)
-        if image is not None:
-            payload["image"] = image
-        await self._call(
-            lambda: self._client.http.edit_scheduled_event(guild_id, event_id, **payload)
+        await self._with_cover(
+            spec,
+            _shown(spec),
+            lambda sent: self._client.http.edit_scheduled_event(guild_id, event_id, **sent),
         )
+
+    async def _with_cover(
+        self,
+        spec: EventSpec,
+        payload: dict[str, Any],
+        request: Callable[[dict[str, Any]], Awaitable[_T]],
+    ) -> _T:
+        """Send `payload` with the spec's cover if there is one to be had. Discord refusing
+        the request with the cover (too large, say) sends it again without: a 4xx made
+        nothing, so the event is made (or edited) once, without its cover."""
+        image = await self.cover(spec.image_url)
+        if image is None:
+            return await self._call(lambda: request(payload))
+        try:
+            return await self._call(lambda: request({**payload, "image": image}))
+        except EventError as error:
+            if error.failure is not EventFailure.REFUSED:
+                raise
+            log.warning(
+                "event cover %s left out: Discord refused it (%s)",
+                loggable(spec.image_url or ""),
+                error.detail,
+            )
+        return await self._call(lambda: request(payload))
 
     async def cover(self, url: str | None) -> str | None:
         """The cover at `url` as a data URI, None if there is none to be had (logged once)."""

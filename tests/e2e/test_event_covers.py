@@ -27,6 +27,9 @@ from tests.support.images import png
 
 FRIEREN = png(rgb=(200, 40, 90))
 OSHI = png(rgb=(10, 120, 240))
+#: A real PNG under the download cap whose request is too large for the simulator (it
+#: answers 413, as aiohttp does past 1 MiB), standing in for a cover Discord refuses.
+HEAVY = png(padding=1024 * 1024)
 
 
 @dataclass
@@ -53,6 +56,8 @@ async def covers() -> AsyncIterator[Covers]:
             return web.Response(body=FRIEREN, content_type="image/png")
         if name == "oshi.png":
             return web.Response(body=OSHI, content_type="image/png")
+        if name == "heavy.png":
+            return web.Response(body=HEAVY, content_type="image/png")
         if name == "page.png":  # a server's error page, called a PNG
             return web.Response(
                 text="<html><body>Not found</body></html>", content_type="image/png"
@@ -121,6 +126,27 @@ async def test_an_event_carries_its_shows_cover_and_a_missing_one_is_left_out(
     assert len([m for m in said if "gone.png" in m and "HTTP 404" in m]) == 1, said
     assert len([m for m in said if "page.png" in m and "not a PNG" in m]) == 1, said
     assert not any("s3cret" in m for m in said), said
+
+
+async def test_a_cover_discord_refuses_is_left_out_and_the_event_made_once(
+    server: Server, mirror: RunningBot, covers: Covers, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.event_sender")
+    await server.mod(
+        "release add",
+        {
+            "title": "Frieren",
+            "label": "Season 2",
+            "when": "in 2h",
+            "image": covers.url("heavy.png"),
+        },
+    )
+    await wait_until(lambda: len(events(server)) == 1, CHANGE_SECONDS, "the event")
+    [event] = events(server)
+    assert event.name == "Frieren — Season 2" and event.image_bytes is None
+    assert server.sim.events_created == 1
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.event_sender"]
+    assert len([m for m in said if "heavy.png" in m and "refused it (HTTP 413" in m]) == 1, said
 
 
 async def test_a_changed_cover_edits_the_event_and_a_restart_edits_nothing(

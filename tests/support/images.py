@@ -6,8 +6,11 @@ import struct
 import zlib
 
 
-def png(width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (200, 40, 90)) -> bytes:
-    """A valid RGB PNG of one colour (any PNG reader opens it)."""
+def png(
+    width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (200, 40, 90), *, padding: int = 0
+) -> bytes:
+    """A valid RGB PNG of one colour (any PNG reader opens it), made `padding` bytes larger
+    by a private ancillary chunk readers skip."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
@@ -18,6 +21,7 @@ def png(width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (200, 40, 9
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
+        + (chunk(b"prVt", bytes(range(256)) * (padding // 256)) if padding else b"")
         + chunk(b"IDAT", zlib.compress(row * height))
         + chunk(b"IEND", b"")
     )
