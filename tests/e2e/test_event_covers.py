@@ -227,7 +227,7 @@ async def test_a_cover_that_never_answers_does_not_hold_up_the_event(
         await sender.create(server.guild.id, spec("Hangs", covers.url("hang.png")))
         took = loop.time() - began
         assert covers.hits["hang.png"] == 1
-        assert 0.4 < took < 2.0, took
+        assert 0.4 < took < 2.5, took  # the 0.5 s bound, then one request
         # The download did not hold the rate limiter's turn: the turn came after it.
         assert len(turns) == 1 and turns[0] - began >= 0.4
         await sender.create(server.guild.id, spec("Too big", covers.url("big.png")))
