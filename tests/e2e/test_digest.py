@@ -11,6 +11,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from bot.services.releases import ReleaseDraft, ReleaseService
 from bot.storage.database import Database
 from tests.conftest import MANAGE_GUILD, Server
 from tests.simulator import Perm
-from tests.simulator.models import SimChannel, SimMessage
+from tests.simulator.models import SimChannel, SimGuild, SimMember, SimMessage
 from tests.support.harness import RunningBot, dump_database, rows, start_bot, wait_until
 
 #: Monday 22 March 2027, 09:00 in London (GMT, the week before the clocks go forward).
@@ -54,6 +55,34 @@ async def bot_before(
     finally:
         await running.stop()
     assert not running.unexpected_errors, running.unexpected_errors
+
+
+@dataclass(frozen=True, slots=True)
+class OtherGuild:
+    """A second server with a #schedule channel and a moderator: the control's guild."""
+
+    server: Server
+    guild: SimGuild
+    schedule: SimChannel
+    moderator: SimMember
+
+    @classmethod
+    def of(cls, server: Server) -> OtherGuild:
+        guild = server.sim.add_guild(name="Other Hub")
+        schedule = server.sim.add_channel(guild, name="schedule")
+        moderator = server.sim.add_member(guild, name="other-mod", permissions=MANAGE_GUILD)
+        return cls(server, guild, schedule, moderator)
+
+    async def set_digest(self) -> None:
+        """`/settings digest channel:#schedule` there, with the defaults."""
+        await self.server.sim.invoke(
+            self.guild,
+            self.schedule,
+            self.moderator,
+            "settings digest",
+            {"channel": self.schedule},
+            permissions=MANAGE_GUILD,
+        )
 
 
 def digest_rows(db_path: Path) -> list[tuple[int, int, str]]:
@@ -321,25 +350,16 @@ async def test_a_digest_turned_off_posts_nothing_while_another_guilds_does(
     server: Server, db_path: Path
 ) -> None:
     schedule = server.sim.add_channel(server.guild, name="schedule")
-    other = server.sim.add_guild(name="Other Hub")
-    other_schedule = server.sim.add_channel(other, name="schedule")
-    other_mod = server.sim.add_member(other, name="other-mod", permissions=MANAGE_GUILD)
+    other = OtherGuild.of(server)
     async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(seconds=8)):
         await server.mod("settings digest", {"channel": schedule})
-        await server.sim.invoke(
-            other,
-            other_schedule,
-            other_mod,
-            "settings digest",
-            {"channel": other_schedule},
-            permissions=MANAGE_GUILD,
-        )
+        await other.set_digest()
         reply = await server.mod("settings digest")
         assert "off" in (reply.content or "")
         view = await server.mod("settings view")
         [field] = [f for f in view.embeds[0]["fields"] if f["name"] == "Weekly digest"]
         assert field["value"].startswith("Off")
-        await wait_for_posts(other_schedule, server, 1, 12)
+        await wait_for_posts(other.schedule, server, 1, 12)
         await asyncio.sleep(1)
     assert server.sim.messages(schedule) == []
     statuses = rows(db_path, "SELECT status FROM digests WHERE guild_id = ?", (server.guild.id,))
@@ -423,21 +443,12 @@ async def test_a_digest_turned_off_while_it_is_being_posted_is_posted_once_and_n
 
 async def test_a_server_that_removed_airdate_gets_no_digest(server: Server, db_path: Path) -> None:
     schedule = server.sim.add_channel(server.guild, name="schedule")
-    other = server.sim.add_guild(name="Other Hub")
-    other_schedule = server.sim.add_channel(other, name="schedule")
-    other_mod = server.sim.add_member(other, name="other-mod", permissions=MANAGE_GUILD)
+    other = OtherGuild.of(server)
     async with bot_before(server, db_path, LONDON_MONDAY, lead=timedelta(seconds=8)):
         await server.mod("settings digest", {"channel": schedule})
-        await server.sim.invoke(
-            other,
-            other_schedule,
-            other_mod,
-            "settings digest",
-            {"channel": other_schedule},
-            permissions=MANAGE_GUILD,
-        )
+        await other.set_digest()
         await server.sim.remove_bot_from_guild(server.guild)
-        await wait_for_posts(other_schedule, server, 1, 12)
+        await wait_for_posts(other.schedule, server, 1, 12)
         await wait_until(
             lambda: (
                 ("skipped",)
@@ -457,9 +468,7 @@ async def test_a_digest_lists_followed_anilist_episodes_as_this_server_sees_them
     """Catalog episodes in the guild's title language, at the time it is told (its delay),
     premiere and finale marked; a server that follows nothing gets "Nothing scheduled"."""
     schedule = server.sim.add_channel(server.guild, name="schedule")
-    other = server.sim.add_guild(name="Other Hub")
-    other_schedule = server.sim.add_channel(other, name="schedule")
-    other_mod = server.sim.add_member(other, name="other-mod", permissions=MANAGE_GUILD)
+    other = OtherGuild.of(server)
     media = CatalogMedia(
         anilist_id=166531,
         titles=Titles("[Oshi no Ko] 2nd Season", "Oshi no Ko Season 2", None),
@@ -475,20 +484,13 @@ async def test_a_digest_lists_followed_anilist_episodes_as_this_server_sees_them
         await server.mod("settings titles", {"language": "english"})
         await server.mod("settings delay", {"after": "1h"})
         await server.mod("settings digest", {"channel": schedule})
-        await server.sim.invoke(
-            other,
-            other_schedule,
-            other_mod,
-            "settings digest",
-            {"channel": other_schedule},
-            permissions=MANAGE_GUILD,
-        )
+        await other.set_digest()
         airings = [Airing(media.anilist_id, n + 1, unix(at)) for n, at in enumerate(airs)]
         await running.bot.catalog.follow(
             server.guild.id, media, airings, None, None, True, running.bot.clock()
         )
         await wait_for_posts(schedule, server, 1, 12)
-        await wait_for_posts(other_schedule, server, 1, 5)
+        await wait_for_posts(other.schedule, server, 1, 5)
     told = [unix(at + timedelta(hours=1)) for at in airs]
     assert text_of(server.sim.messages(schedule)[0]).splitlines() == [
         "**Monday 22 March**",
@@ -500,7 +502,7 @@ async def test_a_digest_lists_followed_anilist_episodes_as_this_server_sees_them
         f"<t:{told[2]}:t> · **Oshi no Ko Season 2 — Episode 3** · \N{CHEQUERED FLAG} finale"
         f" · <t:{told[2]}:R>",
     ]
-    assert text_of(server.sim.messages(other_schedule)[0]) == "Nothing scheduled this week."
+    assert text_of(server.sim.messages(other.schedule)[0]) == "Nothing scheduled this week."
 
 
 async def test_a_digest_discord_refuses_is_failed_said_in_settings_view_and_next_week_owed(
