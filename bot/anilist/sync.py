@@ -12,6 +12,7 @@ the top.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from bot.anilist.errors import AniListUnavailable
 from bot.anilist.limiter import Priority
 from bot.clock import Clock, utcnow
 from bot.domain.catalog import Airing, CatalogMedia
-from bot.scheduling.supervise import start_supervised, stop_supervised
+from bot.scheduling.supervise import start_supervised
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,10 @@ class AniListSyncJob:
     async def stop(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        await stop_supervised(self._tasks)
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _step(self) -> None:
         await self._due.wait()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -60,17 +59,6 @@ def start_supervised(
     task.add_done_callback(tasks.discard)
     task.add_done_callback(_log_end)
     return task
-
-
-async def stop_supervised(tasks: set[asyncio.Task[None]]) -> None:
-    """Cancel every task started by `start_supervised` into `tasks`, and wait for each."""
-    stopping = list(tasks)
-    for task in stopping:
-        task.cancel()
-    for task in stopping:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    tasks.clear()
 
 
 def _log_end(task: asyncio.Task[None]) -> None:

@@ -23,7 +23,7 @@ from bot.domain.threads import discussion_name, post_title
 from bot.scheduling.deadlines import Deadlines
 from bot.scheduling.ratelimit import ChannelWindows, Monotonic
 from bot.scheduling.sendqueue import FairQueue
-from bot.scheduling.supervise import start_supervised, stop_supervised
+from bot.scheduling.supervise import start_supervised
 from bot.services import reconcile
 from bot.services.access import disable_channel, pause_dms
 from bot.services.batches import (
@@ -188,7 +188,12 @@ class DeliveryService:
 
     async def stop(self) -> None:
         """Stop sending; record what Discord already accepted, abandon the rest to leases."""
-        await stop_supervised(self._tasks)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         with contextlib.suppress(Exception):
             await self._flush()
 

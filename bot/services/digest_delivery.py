@@ -20,7 +20,7 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.domain.digest import CATCH_UP, Digest, digest_days, still_owed, week_end
 from bot.domain.models import DeliveryStatus
-from bot.scheduling.supervise import start_supervised, stop_supervised
+from bot.scheduling.supervise import start_supervised
 from bot.services.delivery import DeliveryError, DeliveryPolicy
 from bot.services.digests import plan_next
 from bot.services.seen import seen_releases
@@ -84,7 +84,12 @@ class DigestOutbox:
 
     async def stop(self) -> None:
         """Stop posting; record what Discord already accepted, leave the rest to leases."""
-        await stop_supervised(self._tasks)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         with contextlib.suppress(Exception):
             await self._flush()
 

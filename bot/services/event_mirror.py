@@ -49,7 +49,7 @@ from bot.domain.scheduled_events import (
     next_operation,
     retry_delay,
 )
-from bot.scheduling.supervise import start_supervised, stop_supervised
+from bot.scheduling.supervise import start_supervised
 from bot.services.changes import Changes
 from bot.storage import calendar as calendar_store
 from bot.storage import scheduled_events as store
@@ -134,7 +134,12 @@ class EventMirror:
 
     async def stop(self) -> None:
         self._stopped = True
-        await stop_supervised(self._tasks)
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
         await self._gateway.close()
 
     async def _step(self) -> None:
