@@ -209,8 +209,20 @@ class ChannelSender:
 
     async def find_posted(self, channel_id: int, content: str) -> int | None:
         """Return the id of the bot's recent message in the channel with this content."""
-        channel = self._client.get_partial_messageable(channel_id)
-        return await self._recent_mine(channel, content_fingerprint(content))
+        me = self._client.user
+        expected = content_fingerprint(content)
+        await self._limiter.acquire()
+        try:
+            channel = self._client.get_partial_messageable(channel_id)
+            async for message in channel.history(limit=RECENT_MESSAGES):
+                mine = me is not None and message.author.id == me.id
+                if mine and content_fingerprint(message.content) == expected:
+                    return message.id
+        except discord.HTTPException as error:
+            raise _classify(error) from error
+        except (aiohttp.ClientError, OSError) as error:
+            raise _lost(error) from error
+        return None
 
     async def find_sent(self, batch: Batch) -> int | Posted | None:
         if batch.forum and batch.post_id is None:
@@ -228,10 +240,7 @@ class ChannelSender:
 
     async def _history_match(self, channel: discord.abc.Messageable, batch: Batch) -> int | None:
         # The message as first composed: a late mark or an edit since must not hide it.
-        return await self._recent_mine(channel, batch.fingerprint or self.fingerprint(batch))
-
-    async def _recent_mine(self, channel: discord.abc.Messageable, expected: str) -> int | None:
-        """The id of the bot's recent message in `channel` whose content has this fingerprint."""
+        expected = batch.fingerprint or self.fingerprint(batch)
         me = self._client.user
         await self._limiter.acquire()
         try:
